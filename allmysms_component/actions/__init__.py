@@ -1,0 +1,1 @@
+"""The component's actions, one module each, named in component.json."""

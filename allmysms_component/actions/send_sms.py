@@ -1,0 +1,113 @@
+"""The Send SMS action: platform message -> input checks -> domain rules -> AllMySMS -> output message.
+
+The platform calls ``process(msg, cfg, snapshot)`` once per incoming message. It returns the output message,
+or raises one of the component's errors (``errors.Rebound`` when the platform should redeliver later).
+Nothing here keeps state between messages except the shared connection pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from .. import descriptor, recipients, text
+from ..client import SendResult, SmsRequest, shared_client
+from ..credentials import TRIAL_MAX_RECIPIENTS, resolve
+from ..errors import InvalidInputError
+from ..messages import Message, new_message
+from ..settings import Settings
+
+ACTION = "sendSMS"
+MAX_CLI_MSG_ID = 64
+
+log = logging.getLogger(__name__)
+
+
+def process(msg: object, cfg: object, snapshot: object = None) -> Message:
+    """Send the message's text to its mobile numbers; return the output message."""
+    started = time.perf_counter()
+    body = _body(msg)
+    descriptor.load().action(ACTION).validate(body)
+    numbers = recipients.parse(body["mobileNumbers"])
+
+    settings = Settings.from_env()
+    account = resolve(cfg, settings)
+    if account.trial:
+        numbers = numbers.limited(TRIAL_MAX_RECIPIENTS)
+    prepared = text.prepare(body["messageText"], trial=account.trial)
+    request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
+                         cli_msg_id=_cli_msg_id(msg))
+
+    _log_plan(numbers, prepared, account.trial)
+    result = shared_client(settings.api_url, settings.timeouts).send_sms(account.credentials, request)
+
+    refused_by_us = set(numbers.invalid)
+    invalid = numbers.invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
+    log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused by "
+             "AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
+             len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
+    if result.invalid_numbers:
+        log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
+                    recipients.mask_all(result.invalid_numbers))
+    return new_message(_output(request, result, numbers, invalid, prepared, account.trial))
+
+
+def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
+    log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
+             len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
+    if numbers.invalid:
+        log.warning("%d malformed entr%s not sent: %s", len(numbers.invalid),
+                    "y" if len(numbers.invalid) == 1 else "ies", recipients.mask_all(numbers.invalid))
+    if numbers.skipped:
+        log.info("%d number(s) skipped (duplicates%s)", len(numbers.skipped),
+                 ", or over the trial limit of 2" if trial else "")
+    if prepared.truncated:
+        log.warning("The message text was truncated to 160 characters")
+
+
+def _body(msg: object) -> Mapping[str, Any]:
+    if not isinstance(msg, Mapping):
+        raise InvalidInputError([f"the incoming message must be an object with a body, not "
+                                 f"{type(msg).__name__}"])
+    body = msg.get("body")
+    if not isinstance(body, Mapping):
+        raise InvalidInputError(["the incoming message has no body object with the fields mobileNumbers, "
+                                 "senderName and messageText"])
+    return body
+
+
+def _cli_msg_id(msg: object) -> str:
+    """The platform message id, so delivery reports can be matched to this message; a new one if unusable."""
+    message_id = msg.get("id") if isinstance(msg, Mapping) else None
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_CLI_MSG_ID and message_id.isprintable():
+        return message_id
+    return str(uuid.uuid4())
+
+
+def _output(request: SmsRequest, result: SendResult, numbers: recipients.Recipients, invalid: list[str],
+            prepared: text.PreparedText, trial: bool) -> dict[str, Any]:
+    return {
+        "recipients": list(request.recipients),
+        "smsIds": result.sms_ids,
+        "invalidNumbers": invalid,
+        "skippedNumbers": numbers.skipped,
+        "trial": trial,
+        "text": prepared.text,
+        "truncated": prepared.truncated,
+        "encoding": prepared.encoding,
+        "segments": prepared.segments,
+        "cliMsgId": request.cli_msg_id,
+        "status": result.status,
+        "statusText": result.status_text,
+        "campaignId": result.campaign_id,
+        "nbSms": result.nb_sms,
+        "creditsUsed": result.credits_used,
+        "credits": result.credits,
+    }
+
+
+def _count(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"

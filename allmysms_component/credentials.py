@@ -1,0 +1,59 @@
+"""Which AllMySMS account sends: the user's credentials, or the deployment's demo account in trial mode."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ConfigurationError
+from .settings import Settings
+
+TRIAL_MAX_RECIPIENTS = 2
+
+
+@dataclass(frozen=True)
+class Credentials:
+    login: str
+    api_key: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Account:
+    credentials: Credentials
+    trial: bool
+
+
+def user_credentials(cfg: object) -> Credentials | None:
+    """The credentials the user filled in, or None when either field is blank (trial mode)."""
+    if cfg is None:
+        return None
+    if not isinstance(cfg, Mapping):
+        raise ConfigurationError(f"the step configuration must be an object, not {type(cfg).__name__}")
+    login = _field(cfg, "login")
+    api_key = _field(cfg, "apiKey")
+    if not login or not api_key:
+        return None
+    return Credentials(login, api_key)
+
+
+def _field(cfg: Mapping[str, object], name: str) -> str:
+    value = cfg.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigurationError(f"the credential field {name} must be text, not {type(value).__name__}")
+    # Pasted keys often carry a trailing newline or space; AllMySMS keys and logins never contain one.
+    return value.strip()
+
+
+def resolve(cfg: object, settings: Settings) -> Account:
+    """The account to send with; ConfigurationError when trial mode is needed but not set up."""
+    credentials = user_credentials(cfg)
+    if credentials is not None:
+        return Account(credentials, trial=False)
+    if not settings.trial_login or not settings.trial_api_key:
+        raise ConfigurationError(
+            "The login or the API key is blank, which means trial mode, but this deployment has no trial "
+            "account: set ALLMYSMS_TRIAL_LOGIN and ALLMYSMS_TRIAL_API_KEY, or fill in both credential fields; "
+            "nothing was sent")
+    return Account(Credentials(settings.trial_login, settings.trial_api_key), trial=True)

@@ -1,0 +1,75 @@
+"""The component's errors: what went wrong, in words a flow builder understands, catchable by meaning.
+
+Every error says whether the SMS may have gone out (``may_have_been_sent``), because an SMS costs money and
+cannot be recalled: the one question a user must be able to answer before retrying a message by hand.
+"""
+
+from __future__ import annotations
+
+
+class AllMySmsError(Exception):
+    """Base of every error the component raises on purpose."""
+
+    may_have_been_sent: bool = False
+
+    def __init__(self, message: str, *, may_have_been_sent: bool | None = None) -> None:
+        super().__init__(message)
+        if may_have_been_sent is not None:
+            self.may_have_been_sent = may_have_been_sent
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidInputError(AllMySmsError):
+    """The incoming message is not something we can send; nothing was sent."""
+
+    def __init__(self, problems: list[str], *, field: str | None = None) -> None:
+        super().__init__("Invalid input, nothing was sent: " + "; ".join(problems) + ".")
+        self.problems = problems
+        self.field = field
+
+
+class ConfigurationError(AllMySmsError):
+    """The deployment or the step is set up wrongly (trial account, API URL, TLS); nothing was sent."""
+
+
+class ApiRejectedError(AllMySmsError):
+    """AllMySMS answered with a status that is not a success."""
+
+    def __init__(self, message: str, *, status: int | None, status_text: str,
+                 may_have_been_sent: bool = False) -> None:
+        super().__init__(message, may_have_been_sent=may_have_been_sent)
+        self.status = status
+        self.status_text = status_text
+
+
+class AuthenticationError(ApiRejectedError):
+    """AllMySMS refused the login and API key (status 102)."""
+
+
+class InsufficientCreditError(ApiRejectedError):
+    """The account has no credit, or not enough for this send (status 103 or 104)."""
+
+
+class OutcomeUnknownError(AllMySmsError):
+    """The request reached AllMySMS but no usable answer came back: the SMS may have been sent."""
+
+    may_have_been_sent = True
+
+
+class MalformedResponseError(AllMySmsError):
+    """AllMySMS answered something that is not the JSON its API documents."""
+
+
+class Rebound(AllMySmsError):  # the platform's own name for the event, hence no Error suffix
+    """Nothing was sent and trying again later may work: the platform redelivers the message."""
+
+
+class RateLimitedError(Rebound):
+    """AllMySMS asked us to slow down (HTTP 429) for longer than a step should block."""
+
+
+class ServiceUnavailableError(Rebound):
+    """AllMySMS said it is unavailable (HTTP 503), or could not be reached at all."""

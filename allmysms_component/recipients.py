@@ -1,0 +1,104 @@
+"""Mobile numbers: from the comma-separated list a user maps to the numbers AllMySMS receives.
+
+Clean-up only, no guessing: separators and visual punctuation go, a leading ``+`` or ``00`` becomes the
+international form without prefix that the API documents (``33612345678``), national forms pass through
+untouched (the API is the authority on which numbers exist; a stripped leading zero would send to a stranger).
+Every entry ends up in exactly one place: sent, invalid, or skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import InvalidInputError
+
+MAX_ENTRIES = 10_000
+FIELD = "mobileNumbers"
+
+_ENTRY = re.compile(r"[^,;\r\n]+")
+# Spaces (any Unicode space), the usual visual separators, Unicode dashes, and the invisible formatting marks
+# that phones and spreadsheets add when a number is copied (bidi marks, zero-width spaces, BOM, soft hyphen).
+_NOISE = re.compile(r"[\s.\-()\u00ad\u2010-\u2015\u2212\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")
+_NUMBER = re.compile(r"[0-9]{6,15}")
+
+
+@dataclass(frozen=True)
+class Recipients:
+    numbers: list[str] = field(default_factory=list)   # unique, normalized, in input order
+    invalid: list[str] = field(default_factory=list)   # entries as typed (trimmed) that are not a number
+    skipped: list[str] = field(default_factory=list)   # normalized numbers not sent: duplicates, over a limit
+
+    def limited(self, count: int) -> Recipients:
+        """The first ``count`` numbers; the others move to ``skipped``."""
+        if len(self.numbers) <= count:
+            return self
+        return Recipients(self.numbers[:count], self.invalid, self.skipped + self.numbers[count:])
+
+
+def normalize(entry: str) -> str | None:
+    """The number AllMySMS should receive for one entry, or None when it is not a phone number."""
+    number = _NOISE.sub("", entry)
+    if not number.isascii():
+        number = _ascii_digits(number)
+    if number.startswith("+"):
+        number = number[1:]
+    elif number.startswith("00"):
+        number = number[2:]
+    return number if _NUMBER.fullmatch(number) else None
+
+
+def _ascii_digits(text: str) -> str:
+    # Arabic-Indic, fullwidth and other decimal digits are digits to the person who typed them.
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def parse(raw: str) -> Recipients:
+    """Split, clean and de-duplicate a list of numbers; raise InvalidInputError if none is usable."""
+    numbers: list[str] = []
+    invalid: list[str] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    count = 0
+    for match in _ENTRY.finditer(raw):
+        entry = match.group().strip()
+        if not entry:
+            continue
+        count += 1
+        if count > MAX_ENTRIES:
+            raise InvalidInputError(
+                [f"Mobile numbers ({FIELD}) has more than {MAX_ENTRIES} numbers; split the list into several "
+                 f"messages (up to 2000 per message are recommended)"], field=FIELD)
+        number = normalize(entry)
+        if number is None:
+            invalid.append(entry)
+        elif number in seen:
+            skipped.append(number)
+        else:
+            seen.add(number)
+            numbers.append(number)
+    if not numbers:
+        raise InvalidInputError([_none_usable(invalid)], field=FIELD)
+    return Recipients(numbers, invalid, skipped)
+
+
+def _none_usable(invalid: list[str]) -> str:
+    allowed = "a number has 6 to 15 digits, optionally after + or 00, e.g. 33612345678"
+    if not invalid:
+        return f"Mobile numbers ({FIELD}) has no number; {allowed}"
+    examples = ", ".join(mask(entry) for entry in invalid[:3])
+    return (f"Mobile numbers ({FIELD}) has no usable number: {len(invalid)} "
+            f"{'entry is' if len(invalid) == 1 else 'entries are'} malformed ({examples}); {allowed}")
+
+
+def mask(number: str) -> str:
+    """A number as logs and errors may show it: enough to recognise, not enough to dial."""
+    if len(number) <= 5:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+
+
+def mask_all(numbers: list[str], limit: int = 5) -> str:
+    shown = ", ".join(mask(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")

@@ -1,0 +1,88 @@
+"""Deployment settings, read from the environment: where the API is, how long to wait, the trial account.
+
+All optional (see component.json ``envVars``). A bad value is a ConfigurationError that names the variable,
+raised before any HTTP request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+DEFAULT_API_URL = "https://api.allmysms.com"
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+MAX_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = DEFAULT_CONNECT_TIMEOUT
+    read: float = DEFAULT_READ_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str = DEFAULT_API_URL
+    timeouts: Timeouts = Timeouts()
+    trial_login: str = ""
+    trial_api_key: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            api_url=check_api_url(env.get("ALLMYSMS_API_URL", "").strip() or DEFAULT_API_URL),
+            timeouts=Timeouts(
+                connect=_seconds(env, "ALLMYSMS_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+                read=_seconds(env, "ALLMYSMS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
+            ),
+            trial_login=env.get("ALLMYSMS_TRIAL_LOGIN", "").strip(),
+            trial_api_key=env.get("ALLMYSMS_TRIAL_API_KEY", "").strip(),
+        )
+
+
+def check_api_url(url: str) -> str:
+    """The base URL without a trailing slash; https, or http on a loopback host only."""
+    parts = urlsplit(url)
+    problem = None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        problem = "it must be an absolute https:// URL"
+    elif parts.username or parts.password:
+        problem = "it must not contain credentials"
+    elif parts.query or parts.fragment:
+        problem = "it must not have a query or a fragment"
+    elif parts.scheme == "http" and not is_loopback(parts.hostname):
+        problem = "plain http:// is allowed only for loopback hosts (a local sandbox): credentials would cross " \
+                  "the network in clear text"
+    if problem:
+        raise ConfigurationError(f"ALLMYSMS_API_URL {url!r} is refused: {problem}; nothing was sent")
+    return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:
+        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a number of seconds above 0 and at "
+                                 f"most {MAX_TIMEOUT:g}; nothing was sent")
+    return value

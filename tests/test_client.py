@@ -1,0 +1,444 @@
+"""The AllMySMS client: what it sends, how it reads answers, what it retries and what it never retries."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from typing import Any, cast
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+from allmysms_component import descriptor
+from allmysms_component.client import AllMySmsClient, RetryPolicy, SmsRequest, shared_client
+from allmysms_component.credentials import Credentials
+from allmysms_component.errors import (
+    ApiRejectedError,
+    AuthenticationError,
+    ConfigurationError,
+    InsufficientCreditError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    Rebound,
+    ServiceUnavailableError,
+)
+from allmysms_component.settings import Timeouts
+
+from .conftest import API_KEY
+
+BASE = "https://api.allmysms.com"
+SEND = f"{BASE}/http/9.0/sendSms/"
+SIMULATE = f"{BASE}/http/9.0/simulateCampaign/"
+INFO = f"{BASE}/http/9.0/getInfo/"
+CREDENTIALS = Credentials("me", API_KEY)
+REQUEST = SmsRequest(text="Hello", sender="MyShop", recipients=["33612345678", "33698765432"], cli_msg_id="m-1")
+SENT: dict[str, Any] = {
+    "status": 100, "statusText": "Your messages have been sent", "invalidNumbers": "", "campaignId": "ap_1",
+    "credits": "340", "creditsUsed": "30", "nbContacts": "2", "nbSms": "2",
+    "smsIds": [{"phoneNumber": "33612345678", "smsId": "id-1"}, {"phoneNumber": "33698765432", "smsId": "id-2"}],
+}
+
+
+class Sleeps(list[float]):
+    """A fake sleep that records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(sleeps: Sleeps) -> AllMySmsClient:
+    return AllMySmsClient(BASE, sleep=sleeps)
+
+
+def form_of(call: Any) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(call.request.body).items()}
+
+
+def refused() -> requests.exceptions.ConnectionError:
+    cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/http/9.0/sendSms/", cause))  # type: ignore[arg-type]
+
+
+def reset_after_send() -> requests.exceptions.ConnectionError:
+    cause = ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
+    return requests.exceptions.ConnectionError(cause)
+
+
+# -- what is sent -----------------------------------------------------------------------------------------
+
+def test_send_posts_credentials_and_sms_data_in_the_form_body(api: responses.RequestsMock,
+                                                              client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, REQUEST)
+    form = form_of(api.calls[0])
+    assert form["login"] == "me"
+    assert form["apiKey"] == API_KEY
+    assert form["returnformat"] == "json"
+    assert json.loads(form["smsData"]) == {"DATA": {
+        "MESSAGE": "Hello", "TPOA": "MyShop", "CLIMSGID": "m-1",
+        "SMS": [{"MOBILEPHONE": "33612345678"}, {"MOBILEPHONE": "33698765432"}]}}
+
+
+def test_credentials_never_travel_in_the_url(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, REQUEST)
+    url = api.calls[0].request.url or ""
+    assert API_KEY not in url
+    assert "login" not in url
+
+
+def test_sms_data_without_a_client_message_id_has_no_climsgid() -> None:
+    request = SmsRequest(text="Hi", sender="MyShop", recipients=["33612345678"])
+    assert "CLIMSGID" not in json.loads(request.sms_data())["DATA"]
+
+
+def test_unicode_text_is_sent_as_utf8_not_escaped(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, SmsRequest(text="Café 😀", sender="MyShop", recipients=["33612345678"]))
+    assert json.loads(form_of(api.calls[0])["smsData"])["DATA"]["MESSAGE"] == "Café 😀"
+
+
+def test_user_agent_names_the_component_and_its_version(api: responses.RequestsMock,
+                                                        client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, REQUEST)
+    agent = api.calls[0].request.headers["User-Agent"]
+    assert agent.startswith(f"allmysms-component/{descriptor.load().version} ")
+
+
+def test_every_request_has_connect_and_read_timeouts(api: responses.RequestsMock, sleeps: Sleeps) -> None:
+    api.post(SEND, json=SENT)
+    AllMySmsClient(BASE, timeouts=Timeouts(connect=2, read=9), sleep=sleeps).send_sms(CREDENTIALS, REQUEST)
+    assert cast(Any, api.calls[0].request).req_kwargs["timeout"] == (2, 9)
+
+
+def test_tls_verification_is_on(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, REQUEST)
+    assert cast(Any, api.calls[0].request).req_kwargs["verify"] is True
+
+
+def test_redirects_are_not_followed(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, status=301, headers={"Location": "https://elsewhere.example/"})
+    with pytest.raises(ConfigurationError, match="redirect") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert len(api.calls) == 1
+    assert not raised.value.may_have_been_sent
+
+
+# -- reading answers --------------------------------------------------------------------------------------
+
+def test_counters_sent_as_strings_become_numbers(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    result = client.send_sms(CREDENTIALS, REQUEST)
+    assert (result.credits, result.credits_used, result.nb_contacts, result.nb_sms) == (340, 30, 2, 2)
+    assert all(type(n) is int for n in (result.credits, result.credits_used, result.nb_contacts, result.nb_sms))
+
+
+def test_fractional_credits_stay_fractional(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "credits": "12.5"})
+    assert client.send_sms(CREDENTIALS, REQUEST).credits == 12.5
+
+
+def test_sms_ids_are_read_as_reported(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json=SENT)
+    assert client.send_sms(CREDENTIALS, REQUEST).sms_ids == SENT["smsIds"]
+
+
+def test_invalid_numbers_are_split_on_pipes(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "invalidNumbers": "33600000001|33600000002"})
+    assert client.send_sms(CREDENTIALS, REQUEST).invalid_numbers == ["33600000001", "33600000002"]
+
+
+def test_a_numeric_status_sent_as_a_string_is_understood(api: responses.RequestsMock,
+                                                         client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "status": "100"})
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
+
+
+def test_scheduled_status_101_is_a_success(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "status": 101})
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 101
+
+
+def test_garbage_counters_after_a_sent_status_do_not_fail_the_send(api: responses.RequestsMock,
+                                                                     client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "credits": "lots", "nbSms": None, "smsIds": "nope"})
+    result = client.send_sms(CREDENTIALS, REQUEST)
+    assert (result.status, result.credits, result.nb_sms, result.sms_ids) == (100, None, None, [])
+
+
+def test_json_served_as_text_html_is_read(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, body=json.dumps(SENT), content_type="text/html")
+    assert client.send_sms(CREDENTIALS, REQUEST).campaign_id == "ap_1"
+
+
+@pytest.mark.parametrize("body", ["<html>Bad gateway</html>", "", "[1, 2]", '"sent"'])
+def test_an_answer_that_is_not_a_json_object_is_malformed_and_may_have_sent(
+        api: responses.RequestsMock, client: AllMySmsClient, body: str) -> None:
+    api.post(SEND, body=body)
+    with pytest.raises(MalformedResponseError, match="not the expected JSON") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.may_have_been_sent
+    assert "may have been sent" in str(raised.value)
+
+
+def test_an_answer_without_status_is_malformed(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, json={"statusText": "?"})
+    with pytest.raises(MalformedResponseError, match="numeric status"):
+        client.send_sms(CREDENTIALS, REQUEST)
+
+
+# -- API statuses -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("status", "error"), [
+    (102, AuthenticationError),
+    (103, InsufficientCreditError),
+    (104, InsufficientCreditError),
+    *[(code, ApiRejectedError) for code in (105, 106, 107, 108, 109, 110, 111, 112, 114, 115, 117, 118)],
+])
+def test_each_documented_error_status_raises_its_error_and_says_nothing_was_sent(
+        api: responses.RequestsMock, client: AllMySmsClient, status: int, error: type[ApiRejectedError]) -> None:
+    api.post(SEND, json={"status": status, "statusText": f"text of {status}"})
+    with pytest.raises(error) as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert type(raised.value) is error
+    assert raised.value.status == status
+    assert raised.value.status_text == f"text of {status}"
+    assert f"status {status}" in str(raised.value)
+    assert "nothing was sent" in str(raised.value)
+    assert not raised.value.may_have_been_sent
+    assert len(api.calls) == 1
+
+
+def test_status_113_with_accepted_numbers_is_a_partial_success(api: responses.RequestsMock,
+                                                               client: AllMySmsClient) -> None:
+    api.post(SEND, json={**SENT, "status": 113, "invalidNumbers": "33600000001",
+                         "smsIds": SENT["smsIds"][:1]})
+    result = client.send_sms(CREDENTIALS, REQUEST)
+    assert (result.status, result.invalid_numbers, len(result.sms_ids)) == (113, ["33600000001"], 1)
+
+
+def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.RequestsMock,
+                                                           client: AllMySmsClient) -> None:
+    api.post(SEND, json={"status": 113, "statusText": "invalid numbers", "invalidNumbers": "1|2"})
+    with pytest.raises(ApiRejectedError) as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.status == 113
+
+
+def test_an_unknown_status_says_the_sms_may_have_been_sent(api: responses.RequestsMock,
+                                                           client: AllMySmsClient) -> None:
+    api.post(SEND, json={"status": 199, "statusText": "new"})
+    with pytest.raises(ApiRejectedError, match="does not know") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.may_have_been_sent
+
+
+def test_an_api_key_echoed_in_the_status_text_is_redacted(api: responses.RequestsMock,
+                                                          client: AllMySmsClient) -> None:
+    api.post(SEND, json={"status": 102, "statusText": f"no account for key {API_KEY}"})
+    with pytest.raises(AuthenticationError) as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert API_KEY not in str(raised.value)
+    assert API_KEY not in raised.value.status_text
+
+
+# -- retries: only where nothing can have been sent ------------------------------------------------------
+
+def test_a_refused_connection_is_retried_with_backoff(api: responses.RequestsMock, client: AllMySmsClient,
+                                                      sleeps: Sleeps) -> None:
+    api.post(SEND, body=refused())
+    api.post(SEND, json=SENT)
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
+    assert len(api.calls) == 2
+    assert len(sleeps) == 1
+    assert 0.5 <= sleeps[0] <= 0.55
+
+
+def test_a_connect_timeout_is_retried(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, body=requests.exceptions.ConnectTimeout("connect timed out"))
+    api.post(SEND, json=SENT)
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
+    assert len(api.calls) == 2
+
+
+def test_connection_failures_that_outlast_the_tries_rebound(api: responses.RequestsMock,
+                                                            client: AllMySmsClient, sleeps: Sleeps) -> None:
+    api.post(SEND, body=refused())
+    with pytest.raises(ServiceUnavailableError, match="after 3 tries") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert isinstance(raised.value, Rebound)
+    assert not raised.value.may_have_been_sent
+    assert len(api.calls) == 3
+    assert len(sleeps) == 2
+    assert sleeps[1] > sleeps[0]
+
+
+def test_http_429_honours_retry_after_seconds(api: responses.RequestsMock, client: AllMySmsClient,
+                                              sleeps: Sleeps) -> None:
+    api.post(SEND, status=429, headers={"Retry-After": "2"})
+    api.post(SEND, json=SENT)
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
+    assert sleeps == [2.0]
+
+
+def test_http_503_honours_retry_after_as_a_date(api: responses.RequestsMock, client: AllMySmsClient,
+                                                sleeps: Sleeps) -> None:
+    when = datetime.now(timezone.utc) + timedelta(seconds=3)
+    api.post(SEND, status=503, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    api.post(SEND, json=SENT)
+    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
+    assert len(sleeps) == 1
+    assert 1 < sleeps[0] <= 3
+
+
+def test_http_503_without_retry_after_backs_off(api: responses.RequestsMock, client: AllMySmsClient,
+                                                sleeps: Sleeps) -> None:
+    api.post(SEND, status=503)
+    api.post(SEND, json=SENT)
+    client.send_sms(CREDENTIALS, REQUEST)
+    assert len(sleeps) == 1
+    assert 0.5 <= sleeps[0] <= 0.55
+
+
+def test_a_long_retry_after_rebounds_at_once_instead_of_blocking(api: responses.RequestsMock,
+                                                                 client: AllMySmsClient, sleeps: Sleeps) -> None:
+    api.post(SEND, status=429, headers={"Retry-After": "120"})
+    with pytest.raises(RateLimitedError, match="wait 120 s") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert isinstance(raised.value, Rebound)
+    assert len(api.calls) == 1
+    assert sleeps == []
+
+
+def test_http_503_that_outlasts_the_tries_rebounds(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, status=503, headers={"Retry-After": "1"})
+    with pytest.raises(ServiceUnavailableError, match="HTTP 503"):
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert len(api.calls) == 3
+
+
+def test_the_number_of_tries_is_bounded_by_the_policy(api: responses.RequestsMock, sleeps: Sleeps) -> None:
+    api.post(SEND, status=429, headers={"Retry-After": "0"})
+    with pytest.raises(RateLimitedError):
+        AllMySmsClient(BASE, retry=RetryPolicy(attempts=5), sleep=sleeps).send_sms(CREDENTIALS, REQUEST)
+    assert len(api.calls) == 5
+
+
+def test_a_read_timeout_is_never_retried_and_may_have_sent(api: responses.RequestsMock,
+                                                           client: AllMySmsClient) -> None:
+    api.post(SEND, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(OutcomeUnknownError, match="did not answer sendSms within 30 s") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.may_have_been_sent
+    assert "may have been sent" in str(raised.value)
+    assert len(api.calls) == 1
+
+
+def test_a_connection_broken_after_sending_is_never_retried(api: responses.RequestsMock,
+                                                            client: AllMySmsClient) -> None:
+    api.post(SEND, body=reset_after_send())
+    with pytest.raises(OutcomeUnknownError, match="ConnectionResetError") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.may_have_been_sent
+    assert len(api.calls) == 1
+
+
+@pytest.mark.parametrize("code", [500, 502, 504, 400, 404])
+def test_other_http_errors_are_never_retried_and_may_have_sent(api: responses.RequestsMock,
+                                                               client: AllMySmsClient, code: int) -> None:
+    api.post(SEND, status=code, body="oops")
+    with pytest.raises(OutcomeUnknownError, match=f"HTTP {code}") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert raised.value.may_have_been_sent
+    assert len(api.calls) == 1
+
+
+def test_a_tls_failure_is_a_configuration_error_and_not_retried(api: responses.RequestsMock,
+                                                                client: AllMySmsClient) -> None:
+    api.post(SEND, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(ConfigurationError, match="certificate could not be verified") as raised:
+        client.send_sms(CREDENTIALS, REQUEST)
+    assert not raised.value.may_have_been_sent
+    assert len(api.calls) == 1
+
+
+# -- the other endpoints ----------------------------------------------------------------------------------
+
+def test_simulate_campaign_uses_its_own_endpoint_and_reads_the_cost(api: responses.RequestsMock,
+                                                                    client: AllMySmsClient) -> None:
+    api.post(SIMULATE, json={"status": 100, "statusText": "ok", "invalidNumbers": "", "nbCredits": 45,
+                             "nbContacts": 2, "nbSms": 3})
+    result = client.simulate_campaign(CREDENTIALS, REQUEST)
+    assert (result.nb_credits, result.nb_contacts, result.nb_sms) == (45, 2, 3)
+    assert "smsData" in form_of(api.calls[0])
+
+
+def test_a_failed_simulation_says_nothing_was_sent(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SIMULATE, status=500)
+    with pytest.raises(OutcomeUnknownError, match="sends no SMS") as raised:
+        client.simulate_campaign(CREDENTIALS, REQUEST)
+    assert not raised.value.may_have_been_sent
+
+
+def test_get_info_reads_the_account_and_never_keeps_the_echoed_key(api: responses.RequestsMock,
+                                                                   client: AllMySmsClient) -> None:
+    api.post(INFO, json={"status": "Active Account", "credits": "1847", "apiKey": API_KEY})
+    info = client.get_info(CREDENTIALS)
+    assert (info.status_text, info.credits, info.login) == ("Active Account", 1847, "me")
+    assert API_KEY not in repr(info)
+
+
+def test_get_info_with_bad_credentials_raises_authentication_error(api: responses.RequestsMock,
+                                                                   client: AllMySmsClient) -> None:
+    api.post(INFO, json={"status": 102, "statusText": "bad login"})
+    with pytest.raises(AuthenticationError):
+        client.get_info(CREDENTIALS)
+
+
+# -- the connection pool ----------------------------------------------------------------------------------
+
+def test_the_shared_client_is_one_per_url_and_timeouts() -> None:
+    first = shared_client(BASE, Timeouts())
+    assert shared_client(BASE, Timeouts()) is first
+    assert shared_client(BASE, Timeouts(read=5)) is not first
+
+
+def test_threads_asking_at_once_get_the_same_shared_client() -> None:
+    seen: list[AllMySmsClient] = []
+    barrier = threading.Barrier(8)
+
+    def ask() -> None:
+        barrier.wait()
+        seen.append(shared_client("https://other.example", Timeouts()))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in seen}) == 1
+
+
+def test_the_client_repr_shows_no_secret(client: AllMySmsClient) -> None:
+    assert repr(client) == f"AllMySmsClient({BASE!r})"

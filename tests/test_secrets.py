@@ -1,0 +1,135 @@
+"""Secrets and personal data: the API key never leaves the POST body; numbers are masked; text is not logged.
+
+Every path through the action is run with logging at DEBUG for every logger (requests and urllib3 included),
+and the key, the full numbers and the text are looked for everywhere they could leak.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from allmysms_component.actions.send_sms import process
+from allmysms_component.client import AllMySmsClient
+from allmysms_component.credentials import Credentials
+from allmysms_component.errors import AllMySmsError
+from allmysms_component.settings import Settings
+from allmysms_component.verify_credentials import verify
+
+from .conftest import API_KEY, TRIAL_API_KEY
+
+SEND = "https://api.allmysms.com/http/9.0/sendSms/"
+INFO = "https://api.allmysms.com/http/9.0/getInfo/"
+NUMBERS = ["33612345678", "33698765432"]
+TEXT = "Votre code secret est 4812"
+SENT = {"status": 100, "statusText": "sent", "invalidNumbers": "33698765432", "campaignId": "c",
+        "credits": "1", "creditsUsed": "15", "nbContacts": "1", "nbSms": "1",
+        "smsIds": [{"phoneNumber": NUMBERS[0], "smsId": "s1"}]}
+
+
+def refused() -> requests.exceptions.ConnectionError:
+    cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/", cause))  # type: ignore[arg-type]
+
+
+SCENARIOS: dict[str, Callable[[responses.RequestsMock], None]] = {
+    "sent": lambda api: api.post(SEND, json=SENT),
+    "bad credentials": lambda api: api.post(SEND, json={"status": 102, "statusText": f"bad key {API_KEY}"}),
+    "no credit": lambda api: api.post(SEND, json={"status": 104, "statusText": "to use: 30, available: 0"}),
+    "server error": lambda api: api.post(SEND, status=500, body=f"trace {API_KEY}"),
+    "not json": lambda api: api.post(SEND, body=f"<html>{API_KEY}</html>"),
+    "read timeout": lambda api: api.post(SEND, body=requests.exceptions.ReadTimeout("read timed out")),
+    "refused": lambda api: api.post(SEND, body=refused()),
+    "rate limited": lambda api: api.post(SEND, status=429, headers={"Retry-After": "600"}),
+    "tls": lambda api: api.post(SEND, body=requests.exceptions.SSLError("certificate verify failed")),
+}
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("allmysms_component.client.time.sleep", lambda seconds: None)
+
+
+def everything_said(caplog: pytest.LogCaptureFixture, outcome: object) -> str:
+    said = [record.getMessage() for record in caplog.records]
+    said += [repr(record.args) for record in caplog.records]
+    if isinstance(outcome, BaseException):
+        said += [str(outcome), repr(outcome), repr(outcome.args), "".join(traceback.format_exception(outcome))]
+        said += [repr(vars(outcome))]
+    else:
+        said.append(json.dumps(outcome))
+    return "\n".join(said)
+
+
+def run(caplog: pytest.LogCaptureFixture, action: Callable[[], Any]) -> object:
+    caplog.set_level(logging.DEBUG)
+    try:
+        return action()
+    except AllMySmsError as exc:
+        return exc
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_api_key_appears_nowhere(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
+                                     scenario: str) -> None:
+    SCENARIOS[scenario](api)
+    msg = {"id": "m", "body": {"mobileNumbers": ",".join(NUMBERS), "senderName": "MyShop", "messageText": TEXT}}
+    outcome = run(caplog, lambda: process(msg, {"login": "me", "apiKey": API_KEY}))
+    assert API_KEY not in everything_said(caplog, outcome)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_full_numbers_and_the_text_are_never_logged(api: responses.RequestsMock,
+                                                    caplog: pytest.LogCaptureFixture, scenario: str) -> None:
+    SCENARIOS[scenario](api)
+    msg = {"id": "m", "body": {"mobileNumbers": ",".join([*NUMBERS, "bad-entry-12"]), "senderName": "MyShop",
+                               "messageText": TEXT}}
+    run(caplog, lambda: process(msg, {"login": "me", "apiKey": API_KEY}))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert caplog.records, "the action logs what it does"
+    for secret in [*NUMBERS, TEXT, "bad-entry-12"]:
+        assert secret not in logged
+
+
+def test_the_trial_api_key_appears_nowhere(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
+                                           trial_env: None) -> None:
+    api.post(SEND, json=SENT)
+    msg = {"body": {"mobileNumbers": NUMBERS[0], "senderName": "MyShop", "messageText": TEXT}}
+    outcome = run(caplog, lambda: process(msg, {}))
+    assert TRIAL_API_KEY not in everything_said(caplog, outcome)
+
+
+def test_invalid_input_errors_do_not_echo_the_numbers(caplog: pytest.LogCaptureFixture) -> None:
+    msg = {"body": {"mobileNumbers": "0612345, 061234", "senderName": "MyShop", "messageText": TEXT}}
+    outcome = run(caplog, lambda: process(msg, {"login": "me", "apiKey": API_KEY}))
+    said = everything_said(caplog, outcome)
+    assert "0612345" not in said
+    assert TEXT not in said
+
+
+@pytest.mark.parametrize("answer", [{"status": "Active Account", "credits": "3", "apiKey": API_KEY},
+                                    {"status": 102, "statusText": API_KEY}])
+def test_verify_never_returns_or_logs_the_key(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
+                                              answer: dict[str, Any]) -> None:
+    api.post(INFO, json=answer)
+    outcome = run(caplog, lambda: verify({"login": "me", "apiKey": API_KEY}))
+    assert API_KEY not in everything_said(caplog, outcome)
+
+
+def test_reprs_of_settings_credentials_and_client_hide_the_key() -> None:
+    shown = repr(Settings(trial_api_key=API_KEY)) + repr(Credentials("me", API_KEY)) + repr(AllMySmsClient())
+    assert API_KEY not in shown
