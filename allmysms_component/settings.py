@@ -61,7 +61,8 @@ def check_api_url(url: str) -> str:
         problem = "plain http:// is allowed only for loopback hosts (a local sandbox): credentials would cross " \
                   "the network in clear text"
     if problem:
-        raise ConfigurationError(f"ALLMYSMS_API_URL {url!r} is refused: {problem}; nothing was sent")
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never echo a password
+        raise ConfigurationError(f"ALLMYSMS_API_URL {shown!r} is refused: {problem}; nothing was sent")
     return url.rstrip("/")
 
 

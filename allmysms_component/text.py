@@ -44,8 +44,6 @@ class PreparedText:
 
 def prepare(message: str, *, trial: bool = False) -> PreparedText:
     """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant."""
-    if not message.strip():
-        raise InvalidInputError([f"Message Text ({FIELD}) is blank"], field=FIELD)
     full = TRIAL_PREFIX + message if trial else message
     text = truncate(full, MAX_LENGTH)
     bad = _FORBIDDEN.search(text)
@@ -54,6 +52,12 @@ def prepare(message: str, *, trial: bool = False) -> PreparedText:
             [f"Message Text ({FIELD}) contains the control character U+{ord(bad.group()):04X} at position "
              f"{bad.start() - (len(full) - len(message)) + 1}; only printable characters, tabs and line "
              f"breaks can be sent"], field=FIELD)
+    if not message.strip():
+        raise InvalidInputError([f"Message Text ({FIELD}) is blank"], field=FIELD)
+    if len(text) <= len(full) - len(message):
+        # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
+        raise InvalidInputError([f"Message Text ({FIELD}) starts with a character longer than {MAX_LENGTH} "
+                                 f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
     encoding, segments = count_segments(text)
     return PreparedText(text, len(text) < len(full), encoding, segments)
 

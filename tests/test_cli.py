@@ -1,0 +1,222 @@
+"""The command line, through its real entry points, in child processes as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"
+
+
+def cli(*args: str, env: dict[str, str] | None = None, module: bool = False,
+        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "allmysms_component"] if module else [SCRIPT]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ALLMYSMS_")}
+    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          env={**clean, **(env or {})}, stdin=subprocess.DEVNULL, check=False)
+
+
+def events(stdout: str) -> list[dict[str, Any]]:
+    """Every JSON document printed, compact or indented."""
+    decoder, found, index = json.JSONDecoder(), [], 0
+    while index < len(stdout.rstrip()):
+        document, index = decoder.raw_decode(stdout, index)
+        found.append(document)
+        index += len(stdout[index:]) - len(stdout[index:].lstrip())
+    return found
+
+
+@pytest.fixture
+def simulator() -> Iterator[AllMySmsSimulator]:
+    with AllMySmsSimulator() as sim:
+        yield sim
+
+
+def write(path: Path, value: Any) -> str:
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return str(path)
+
+
+BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
+
+
+# -- send -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", [False, True], ids=["script", "python -m"])
+def test_send_to_the_sandbox_prints_the_output_and_the_received_sms(module: bool) -> None:
+    done = cli("send", "--sandbox", "--to", "+33 6 12 34 56 78", "--sender", "MyShop", "--text", "Hi 👋",
+               module=module)
+    assert done.returncode == 0, done.stderr
+    data, end_event, simulator = events(done.stdout)
+    assert data["event"] == "data"
+    assert data["data"]["body"]["recipients"] == ["33612345678"]
+    assert end_event == {"event": "end", "data": None, "outcome": "acked"}
+    received = simulator["simulator"]["received"]
+    assert [(sms["phoneNumber"], sms["text"]) for sms in received] == [("33612345678", "Hi 👋")]
+
+
+def test_send_logs_bunyan_json_lines_on_stderr() -> None:
+    done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Hi")
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert lines
+    assert all({"name", "hostname", "pid", "level", "msg", "time", "v"} <= set(line) for line in lines)
+
+
+def test_send_reads_credentials_from_the_environment(simulator: AllMySmsSimulator) -> None:
+    done = cli("send", "--to", "33612345678", "--sender", "MyShop", "--text", "Hi",
+               env={"ALLMYSMS_API_URL": simulator.url, "ALLMYSMS_LOGIN": SANDBOX_ACCOUNT.login,
+                    "ALLMYSMS_API_KEY": SANDBOX_ACCOUNT.api_key})
+    assert done.returncode == 0, done.stderr
+    assert len(simulator.received) == 1
+    assert SANDBOX_ACCOUNT.api_key not in done.stdout + done.stderr
+
+
+def test_send_without_credentials_or_a_terminal_is_a_usage_error() -> None:
+    done = cli("send", "--to", "33612345678", "--sender", "MyShop", "--text", "Hi")
+    assert done.returncode == 2
+    assert "ALLMYSMS_LOGIN" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_send_has_no_flag_for_the_api_key() -> None:
+    assert "key" not in cli("send", "--help").stdout.lower().split("credentials come from")[0]
+
+
+def test_invalid_input_exits_1_with_an_error_event() -> None:
+    done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "x", "--text", "Hi")
+    assert done.returncode == 1
+    error, end = events(done.stdout)[:2]
+    assert error["event"] == "error"
+    assert "senderName" in error["data"]["message"]
+    assert end["outcome"] == "rejected"
+
+
+# -- run --------------------------------------------------------------------------------------------------
+
+def test_run_a_fixture_prints_each_event_as_a_json_line(tmp_path: Path, simulator: AllMySmsSimulator) -> None:
+    fixture = write(tmp_path / "fixture.json", {
+        "msg": {"id": "m-7", "body": BODY},
+        "cfg": {"login": "{{ALLMYSMS_LOGIN}}", "apiKey": "{{ MY_KEY }}"}})
+    done = cli("run", fixture, env={"ALLMYSMS_API_URL": simulator.url, "ALLMYSMS_LOGIN": "sandbox",
+                                    "MY_KEY": SANDBOX_ACCOUNT.api_key})
+    assert done.returncode == 0, done.stderr
+    lines = events(done.stdout)
+    assert [line["event"] for line in lines] == ["data", "end"]
+    assert lines[0]["data"]["body"]["cliMsgId"] == "m-7"
+    assert simulator.received[0].cli_msg_id == "m-7"
+
+
+def test_run_takes_a_message_file_and_a_configuration_file(tmp_path: Path) -> None:
+    msg = write(tmp_path / "msg.json", {"body": BODY})
+    cfg = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": SANDBOX_ACCOUNT.api_key})
+    done = cli("run", msg, cfg, "--sandbox")
+    assert done.returncode == 0, done.stderr
+    assert events(done.stdout)[-1] == {"event": "end", "data": None, "outcome": "acked"}
+
+
+def test_run_with_an_error_exits_1_and_the_message_is_rejected(tmp_path: Path) -> None:
+    msg = write(tmp_path / "msg.json", {"body": {**BODY, "senderName": "1"}})
+    done = cli("run", msg, "--sandbox")
+    assert done.returncode == 1
+    lines = events(done.stdout)
+    assert [line["event"] for line in lines] == ["error", "end"]
+    assert lines[0]["data"]["name"] == "InvalidInputError"
+    assert lines[1]["outcome"] == "rejected"
+
+
+def test_run_that_rebounds_exits_3(tmp_path: Path, simulator: AllMySmsSimulator) -> None:
+    simulator.inject(Fault.http_status(429, retry_after="600"), endpoint="sendSms")
+    msg = write(tmp_path / "msg.json", {"body": BODY})
+    cfg = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": SANDBOX_ACCOUNT.api_key})
+    done = cli("run", msg, cfg, env={"ALLMYSMS_API_URL": simulator.url})
+    assert done.returncode == 3
+    assert [line["event"] for line in events(done.stdout)] == ["rebound", "end"]
+
+
+def test_run_with_a_missing_file_is_one_line_without_traceback(tmp_path: Path) -> None:
+    done = cli("run", str(tmp_path / "nope.json"))
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "cannot read" in done.stderr
+
+
+def test_run_with_an_unset_placeholder_names_the_variable(tmp_path: Path) -> None:
+    fixture = write(tmp_path / "f.json", {"msg": {"body": BODY}, "cfg": {"apiKey": "{{NOT_SET_ANYWHERE}}"}})
+    done = cli("run", fixture)
+    assert done.returncode == 2
+    assert "NOT_SET_ANYWHERE" in done.stderr
+
+
+# -- verify and validate ----------------------------------------------------------------------------------
+
+def test_verify_good_credentials_exits_0(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": SANDBOX_ACCOUNT.api_key})
+    done = cli("verify", cfg, "--sandbox")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verified"] is True
+
+
+def test_verify_refused_credentials_exits_1_with_the_reason(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": "wrong"})
+    done = cli("verify", cfg, "--sandbox")
+    assert done.returncode == 1
+    assert "refused" in json.loads(done.stdout)["reason"]
+
+
+def test_validate_accepts_this_component() -> None:
+    done = cli("validate")
+    assert done.returncode == 0, done.stdout
+    assert "valid (0 errors" in done.stdout
+
+
+def test_validate_reports_what_the_platform_would_refuse(tmp_path: Path) -> None:
+    data = json.loads((ROOT / "component.json").read_text(encoding="utf-8"))
+    data["credentials"]["fields"]["apiKey"]["viewClass"] = "FancyView"
+    data["actions"]["sendSMS"]["main"] = "./allmysms_component/actions/missing.py"
+    del data["actions"]["sendSMS"]["title"]
+    data["actions"]["sendSMS"]["metadata"]["in"]["properties"]["senderName"]["type"] = 12
+    data["version"] = "v1"
+    done = cli("validate", write(tmp_path / "component.json", data))
+    assert done.returncode == 1
+    for expected in ("unknown viewClass 'FancyView'", "missing.py does not exist", "has no title",
+                     "metadata.in is not a valid schema", "semantic versioning"):
+        assert expected in done.stdout
+
+
+# -- the simulator as its own process ---------------------------------------------------------------------
+
+def test_the_sandbox_command_serves_until_stopped_and_prints_what_it_receives() -> None:
+    server = subprocess.Popen([SCRIPT, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        url = first.rsplit(" ", 1)[-1].strip()
+        assert url.startswith("http://127.0.0.1:")
+        sms_data = {"DATA": {"MESSAGE": "Hi", "TPOA": "MyShop", "SMS": [{"MOBILEPHONE": "33612345678"}]}}
+        answer = requests.post(f"{url}/http/9.0/sendSms/", timeout=10, data={
+            "login": "sandbox", "apiKey": SANDBOX_ACCOUNT.api_key, "smsData": json.dumps(sms_data)}).json()
+        assert answer["status"] == 100
+        line = next(line for line in server.stdout if line.startswith("{"))
+        assert json.loads(line)["received"]["phoneNumber"] == "33612345678"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("command", ["send", "run", "verify", "validate", "sandbox"])
+def test_every_command_has_help_with_the_exit_codes(command: str) -> None:
+    done = cli(command, "--help")
+    assert done.returncode == 0
+    assert "exit codes" in done.stdout
