@@ -92,7 +92,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
 from email.parser import BytesParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -211,7 +210,7 @@ class Fault:
     name: FaultName
     process: bool
     seconds: float = 0.0
-    status: int = HTTPStatus.OK
+    status: int = 200
     retry_after: str | None = None
 
     @classmethod
@@ -345,7 +344,7 @@ def _flow_data(sms_data: str) -> dict[str, Any]:
     """The ``DATA`` object of an smsData flow, or 106."""
     try:
         flow = json.loads(sms_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         raise _Refused(106) from None
     data = flow.get("DATA") if isinstance(flow, dict) else None
     if not isinstance(data, dict):
@@ -380,7 +379,10 @@ def _now() -> str:
 
 
 def _text_reply(status: int, headers: tuple[tuple[str, str], ...] = ()) -> _Reply:
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:  # a status http.HTTPStatus does not name, e.g. 599
+        phrase = "Error"
     return _Reply(status, "text/plain; charset=utf-8", f"{status} {phrase}\n".encode(), headers)
 
 
@@ -526,6 +528,9 @@ class AllMySmsSimulator:
         """Apply ``fault`` to the next ``times`` requests of ``endpoint`` (any endpoint when None)."""
         if times < 1:
             raise ValueError("times must be at least 1")
+        # A misspelt endpoint would silently never match: refuse it (raw paths of unknown ones start with /).
+        if endpoint is not None and endpoint not in ENDPOINTS and not endpoint.startswith("/"):
+            raise ValueError(f"unknown endpoint {endpoint!r}: one of {sorted(ENDPOINTS)} or a raw path")
         with self._lock:
             self._faults.append(_PendingFault(fault, times, endpoint))
 
@@ -724,8 +729,10 @@ def _url_host(host: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so that tests can see whether a client reuses connections
     server_version = "AllMySMS-simulator"
-    sys_version = ""
     timeout = 30  # seconds an idle kept-alive connection may hold its thread
+    # Buffered, so that headers and body leave in one segment: two small writes would meet the client's
+    # delayed ACK (Nagle) and cost some 40 ms per request. handle_one_request() flushes after each request.
+    wbufsize = -1
     server: _Server
 
     def setup(self) -> None:
@@ -734,6 +741,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.request.settimeout(self.timeout)
             self.request.do_handshake()
         super().setup()
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def do_GET(self) -> None:
         self._serve()
@@ -756,7 +766,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params = _params(url.query, self.headers.get("Content-Type", ""), body)
         fault = simulator._take_fault(endpoint)
-        simulator._record(RecordedRequest(self.command, endpoint, params.get("login"), fault and fault.name))
+        simulator._record(RecordedRequest(self.command, endpoint, params.get("login"),
+                                          fault.name if fault else None))
         reply = simulator._answer(endpoint, params) if fault is None or fault.process else None
         if fault is not None:
             reply = _faulted(fault, reply, simulator._stopped)
@@ -801,7 +812,7 @@ def _params(query: str, content_type: str, body: bytes) -> dict[str, str]:
 def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
     # The email package parses MIME multipart; it only needs the Content-Type header in front.
     head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
-    message = cast(EmailMessage, BytesParser(policy=policy.HTTP).parsebytes(head + body))
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
     fields: dict[str, str] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")

@@ -52,6 +52,9 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     if result.invalid_numbers:
         log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
                     recipients.mask_all(result.invalid_numbers))
+    unaccounted = len(request.recipients) - len(result.sms_ids) - len(result.invalid_numbers)
+    if result.sms_ids and unaccounted > 0:
+        log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
     return new_message(_output(request, result, numbers, invalid, prepared, account.trial))
 
 
