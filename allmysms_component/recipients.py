@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .errors import InvalidInputError
 
 MAX_ENTRIES = 10_000
+MASK_MAX_HIDDEN = 20  # a number has at most 15 digits: a longer run of stars says nothing more
 FIELD = "mobileNumbers"
 
 _ENTRY = re.compile(r"[^,;\r\n]+")
@@ -93,10 +94,11 @@ def _none_usable(invalid: list[str]) -> str:
 
 
 def mask(number: str) -> str:
-    """A number as logs and errors may show it: enough to recognise, not enough to dial."""
+    """A number as logs and errors may show it: enough to recognise, not enough to dial, and short even when
+    the entry is megabytes of junk (one star per hidden character up to MASK_MAX_HIDDEN)."""
     if len(number) <= 5:
         return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+    return number[:3] + "*" * min(len(number) - 5, MASK_MAX_HIDDEN) + number[-2:]
 
 
 def mask_all(numbers: list[str], limit: int = 5) -> str:

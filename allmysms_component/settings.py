@@ -6,6 +6,7 @@ raised before any HTTP request.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -36,15 +37,26 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        return cls(
-            api_url=check_api_url(env.get("ALLMYSMS_API_URL", "").strip() or DEFAULT_API_URL),
-            timeouts=Timeouts(
-                connect=_seconds(env, "ALLMYSMS_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
-                read=_seconds(env, "ALLMYSMS_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
-            ),
-            trial_login=env.get("ALLMYSMS_TRIAL_LOGIN", "").strip(),
-            trial_api_key=env.get("ALLMYSMS_TRIAL_API_KEY", "").strip(),
-        )
+        # Read on every message (the environment may change), parsed once per distinct set of values.
+        return _parse(*(env.get(name, "") for name in _ENV_NAMES))
+
+
+_ENV_NAMES = ("ALLMYSMS_API_URL", "ALLMYSMS_CONNECT_TIMEOUT", "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_TRIAL_LOGIN",
+              "ALLMYSMS_TRIAL_API_KEY")
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(api_url: str, connect: str, read: str, trial_login: str, trial_api_key: str) -> Settings:
+    """Settings from the raw variables; a refused value raises each time (lru_cache keeps no exceptions)."""
+    return Settings(
+        api_url=check_api_url(api_url.strip() or DEFAULT_API_URL),
+        timeouts=Timeouts(
+            connect=_seconds("ALLMYSMS_CONNECT_TIMEOUT", connect, DEFAULT_CONNECT_TIMEOUT),
+            read=_seconds("ALLMYSMS_READ_TIMEOUT", read, DEFAULT_READ_TIMEOUT),
+        ),
+        trial_login=trial_login.strip(),
+        trial_api_key=trial_api_key.strip(),
+    )
 
 
 def check_api_url(url: str) -> str:
@@ -75,8 +87,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
+def _seconds(name: str, raw: str, default: float) -> float:
+    raw = raw.strip()
     if not raw:
         return default
     try:

@@ -59,8 +59,9 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
-    log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
-             len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
+    if log.isEnabledFor(logging.INFO):  # the masked list is built eagerly: only when it will be logged
+        log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
+                 len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
     if numbers.invalid:
         log.warning("%d malformed entr%s not sent: %s", len(numbers.invalid),
                     "y" if len(numbers.invalid) == 1 else "ies", recipients.mask_all(numbers.invalid))

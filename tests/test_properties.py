@@ -1,0 +1,602 @@
+"""Property-based specifications of Send SMS: whatever arrives, the action answers a valid output message or
+one of its own errors, sends nothing when the input is refused, cuts text at a visible-character boundary,
+bills the parts the network bills, loses no number, and posts exactly the text and sender it was given.
+
+The references (GSM 03.38 tables, segment arithmetic, grapheme boundaries) are written out here on purpose:
+they must not share a bug with the package.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+import regex
+import responses
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft3Validator
+from requests import PreparedRequest
+
+from allmysms_component import descriptor
+from allmysms_component.actions.send_sms import process
+from allmysms_component.errors import AllMySmsError, InvalidInputError
+from allmysms_component.recipients import Recipients, mask, normalize, parse
+from allmysms_component.text import PreparedText, count_segments, prepare
+
+from .conftest import API_KEY
+
+SEND = "https://api.allmysms.com/http/9.0/sendSms/"
+CFG = {"login": "me", "apiKey": API_KEY}
+TRIAL_CFG: dict[str, str] = {}
+PREFIX = "TRIAL USE: "
+LIMIT = 160
+VALID_BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
+FIELDS = tuple(VALID_BODY)
+OUT_SCHEMA: dict[str, Any] = descriptor.load().data["actions"]["sendSMS"]["metadata"]["out"]
+MB10 = 10 * 1024 * 1024
+MEMORY_FACTOR = 4  # peak extra memory while handling a hostile value, in multiples of the value's own size
+
+# Few examples per test, many tests: the file runs in seconds on a 2-core CI machine.
+QUICK = settings(max_examples=60, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+THOROUGH = settings(QUICK, max_examples=200)
+
+
+# -- independent references ---------------------------------------------------------------------------------
+
+# GSM 03.38 default alphabet, row by row (0x00-0x7F); 0x1B is the escape to the extension table.
+_GSM_ROWS = (
+    "@£$¥èéùìòÇ\nØø\rÅå",
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ",
+    " !\"#¤%&'()*+,-./",
+    "0123456789:;<=>?",
+    "¡ABCDEFGHIJKLMNO",
+    "PQRSTUVWXYZÄÖÑÜ§",
+    "¿abcdefghijklmno",
+    "pqrstuvwxyzäöñüà",
+)
+GSM_BASIC_REF = frozenset("".join(_GSM_ROWS)) - {"\x1b"}
+# The extension table: ESC followed by these codes.
+GSM_EXTENSION_REF = frozenset({0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~",
+                               0x3E: "]", 0x40: "|", 0x65: "€"}.values())
+# What text.py documents as unsendable: C0 controls bar tab, LF, FF, CR; DEL; C1 controls; lone surrogates.
+FORBIDDEN_REF = frozenset(
+    [chr(c) for c in range(0x20) if chr(c) not in "\t\n\f\r"]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + [chr(c) for c in range(0xD800, 0xE000)])
+
+
+def reference_segments(sent: str) -> tuple[str, int]:
+    if all(c in GSM_BASIC_REF or c in GSM_EXTENSION_REF for c in sent):
+        septets = sum(2 if c in GSM_EXTENSION_REF else 1 for c in sent)
+        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
+    units = sum(2 if ord(c) > 0xFFFF else 1 for c in sent)
+    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+
+
+def cluster_boundaries(full: str) -> list[int]:
+    ends = [0]
+    for cluster in regex.findall(r"\X", full):
+        ends.append(ends[-1] + len(cluster))
+    return ends
+
+
+def reference_cut(full: str) -> str:
+    return full[:max(end for end in cluster_boundaries(full) if end <= LIMIT)]
+
+
+def intended(message: str, trial: bool) -> str:
+    return PREFIX + message if trial else message
+
+
+def entries_of(raw: str) -> list[str]:
+    """The entries of a number list as recipients.py defines them: split on , ; CR LF, trimmed, blanks dropped."""
+    return [entry.strip() for entry in re.split(r"[,;\r\n]", raw) if entry.strip()]
+
+
+@dataclass
+class Expected:
+    numbers: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def expected_recipients(raw: str, limit: int | None = None) -> Expected:
+    """Each entry routed by itself: malformed -> invalid, repeated -> skipped, else sent (up to ``limit``)."""
+    expected = Expected()
+    for entry in entries_of(raw):
+        number = normalize(entry)
+        if number is None:
+            expected.invalid.append(entry)
+        elif number in expected.numbers:
+            expected.skipped.append(number)
+        else:
+            expected.numbers.append(number)
+    if limit is not None:
+        expected.skipped += expected.numbers[limit:]
+        expected.numbers = expected.numbers[:limit]
+    return expected
+
+
+# -- strategies ---------------------------------------------------------------------------------------------
+
+JSON: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+# Several code points a reader sees as one character, and other hard cases for a cut.
+CLUSTERS = [
+    "\U0001f600",                                                    # emoji, two UTF-16 units
+    "\U0001f44d\U0001f3fd",                                          # skin tone
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",    # ZWJ family
+    "\U0001f3f3\ufe0f\u200d\U0001f308",                              # rainbow flag
+    "\U0001f1eb\U0001f1f7", "\U0001f1fa\U0001f1f8",                  # regional-indicator flags
+    "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # tag flag (Scotland)
+    "1\ufe0f\u20e3",                                                 # keycap
+    "e\u0301", "a\u0308\u0323", "o" + "\u0301" * 12,                 # combining marks
+    "\u1100\u1161\u11a8", "\u0915\u094d\u0937\u093f", "\u0e01\u0e47",  # jamo, Devanagari, Thai
+    "漢字", "한국어", "\r\n", "\u200d", "\ufe0f",
+]
+GSM_PIECES = ["a", "Z", " ", "0", "@", "£", "é", "Ç", "Δ", "Ξ", "ß", "¿", "\n", "\r", *sorted(GSM_EXTENSION_REF)]
+CONTROLS = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\t", "\ud83d", "\udc00"]
+BIDI = ["\u200e", "\u200f", "\u061c", "\u202a", "\u202b", "\u202e", "\u2066", "\u2067", "\u2069"]
+INJECTION = ["]]>", "<![CDATA[", '"', "'", "&", "&amp;", "<", ">", "</MESSAGE>", "\\", "\\u0000", '{"DATA":',
+             '"},"TPOA":"Evil","SMS":[{"MOBILEPHONE":"33600000000"}]}', "&apiKey=stolen", "%26", "+", "=", "?",
+             "\u2028", "\u2029", "null", "}}", "\\\"", "<script>"]
+PADS = ["a", "é", "€", " ", "漢", "\U0001f600", "e\u0301"]
+
+
+PRINTABLE = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), max_size=3)
+
+
+def texts(pieces: list[str], free: st.SearchStrategy[str] = PRINTABLE) -> st.SearchStrategy[str]:
+    """Text around the 160 cut: a padding run of random length, then hard pieces mixed with ``free`` text."""
+    tail = st.lists(st.sampled_from(pieces) | free, max_size=40).map("".join)
+    padded = st.builds(lambda pad, count, rest: pad * count + rest,
+                       st.sampled_from(PADS), st.integers(0, 175) | st.integers(120, 175), tail)
+    return tail | padded
+
+
+GSM_TEXTS = st.text(alphabet=GSM_PIECES, min_size=100, max_size=200)
+SENDABLE_TEXTS = texts(CLUSTERS + GSM_PIECES + BIDI + INJECTION) | GSM_TEXTS
+HOSTILE_TEXTS = texts(CLUSTERS + GSM_PIECES + BIDI + INJECTION + CONTROLS, free=st.text(max_size=3))
+
+NOISE = [" ", " ", ".", "-", "(", ")", "\u00a0", "\u2009", "\u202f", "\u3000", "\u200e", "\u200f", "\u2011",
+         "\u2212", "\ufeff", "\u200b", "\u00ad", "\t"]
+DIGIT_FORMS: list[Callable[[int], str]] = [str, str, lambda d: chr(0xFF10 + d), lambda d: chr(0x0660 + d),
+                                           lambda d: chr(0x0966 + d)]
+
+
+@st.composite
+def decorated_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
+    """A number as people type it, with the number AllMySMS should receive (None when it is not one)."""
+    lead = draw(st.sampled_from(["", "", "+", "00"]))
+    digits = draw(st.text(alphabet="0123456789", min_size=1, max_size=18))
+    plain = lead + digits
+    if lead == "+":
+        wanted = digits
+    elif plain.startswith("00"):
+        wanted = plain[2:]
+    else:
+        wanted = plain
+    typed = lead
+    for digit in digits:
+        typed += draw(st.sampled_from(["", "", "", *NOISE])) + draw(st.sampled_from(DIGIT_FORMS))(int(digit))
+    typed = draw(st.sampled_from(["", *NOISE])) + typed + draw(st.sampled_from(["", *NOISE]))
+    return typed, wanted if re.fullmatch(r"[0-9]{6,15}", wanted) else None
+
+
+POOL = ["33612345678", "+33 6 12 34 56 78", "0698765432", "06.98.76.54.32", "0049 151 12345678"]
+ENTRIES = (decorated_numbers().map(lambda pair: pair[0]) | st.sampled_from(POOL) | st.text(max_size=10)
+           | st.sampled_from(["", " ", "\t", "\u3000", "\u200b", "abc", "+", "00", "\x00", "\u2028"]))
+
+
+@st.composite
+def number_lists(draw: st.DrawFn) -> str:
+    entries = draw(st.lists(ENTRIES, max_size=10))
+    separators = draw(st.lists(st.sampled_from([",", ";", "\n", "\r\n", "\r", ", ", " ;\r\n", ",,"]),
+                               min_size=len(entries), max_size=len(entries)))
+    return "".join(entry + separator for entry, separator in zip(entries, separators, strict=True))
+
+
+NUMBER_LISTS = number_lists() | st.text()
+SENDERS = st.from_regex(r"[A-Za-z][A-Za-z0-9]{2,10}", fullmatch=True)
+
+
+# -- the mocked API and the outcome of one call --------------------------------------------------------------
+
+def form_of(request: PreparedRequest) -> dict[str, list[str]]:
+    body = request.body
+    raw = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+    return parse_qs(raw, keep_blank_values=True, strict_parsing=True)
+
+
+def answer_success(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+    numbers = [sms["MOBILEPHONE"] for sms in json.loads(form_of(request)["smsData"][0])["DATA"]["SMS"]]
+    return 200, {"Content-Type": "application/json"}, json.dumps({
+        "status": 100, "statusText": "Your messages have been sent", "invalidNumbers": "", "campaignId": "ap_1",
+        "credits": "985", "creditsUsed": str(15 * len(numbers)), "nbContacts": str(len(numbers)),
+        "nbSms": str(len(numbers)), "smsIds": [{"phoneNumber": n, "smsId": f"id-{i}"} for i, n in enumerate(numbers)],
+    })
+
+
+@contextmanager
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, SEND, callback=answer_success)
+        yield mock
+
+
+@dataclass
+class Outcome:
+    body: dict[str, Any] | None
+    error: AllMySmsError | None
+    forms: list[dict[str, list[str]]]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The smsData actually posted, parsed."""
+        assert len(self.forms) == 1
+        parsed: dict[str, Any] = json.loads(self.forms[0]["smsData"][0])
+        assert set(parsed) == {"DATA"}
+        data: dict[str, Any] = parsed["DATA"]
+        return data
+
+
+def send(msg: object, cfg: object = CFG) -> Outcome:
+    """process() against an API that accepts everything; only the component's own errors are caught."""
+    with api() as mock:
+        try:
+            out = process(msg, cfg)
+        except AllMySmsError as error:
+            return Outcome(None, error, [form_of(call.request) for call in mock.calls])
+        return Outcome(out["body"], None, [form_of(call.request) for call in mock.calls])
+
+
+def message(**fields: object) -> dict[str, Any]:
+    return {"id": "msg-1", "body": {**VALID_BODY, **fields}, "attachments": {}, "headers": {}, "metadata": {}}
+
+
+def assert_contract(outcome: Outcome) -> None:
+    """A valid output message after exactly one request, or InvalidInputError and no request at all."""
+    if outcome.error is not None:
+        assert isinstance(outcome.error, InvalidInputError), repr(outcome.error)
+        assert outcome.forms == []
+        return
+    assert outcome.body is not None
+    assert list(Draft3Validator(OUT_SCHEMA).iter_errors(outcome.body)) == []
+    assert set(outcome.body) == set(OUT_SCHEMA["properties"])
+    assert len(outcome.forms) == 1
+    json.dumps(outcome.body)
+
+
+def prepared_or_none(message_text: str, trial: bool) -> PreparedText | None:
+    """The text as it would be sent, or None when it is refused (always naming the messageText field)."""
+    try:
+        return prepare(message_text, trial=trial)
+    except InvalidInputError as error:
+        refused = error
+    assert refused.field == "messageText"
+    return None
+
+
+def parsed_or_refusal(raw: str) -> Recipients | InvalidInputError:
+    try:
+        return parse(raw)
+    except InvalidInputError as error:
+        return error
+
+
+def sent_body(outcome: Outcome) -> dict[str, Any]:
+    assert outcome.error is None, outcome.error
+    assert outcome.body is not None
+    return outcome.body
+
+
+# -- any JSON in, a valid message or the component's own error out --------------------------------------------
+
+@QUICK
+@given(msg=JSON | st.fixed_dictionaries({"body": JSON}) | st.fixed_dictionaries(
+    {"id": JSON, "body": st.fixed_dictionaries(dict.fromkeys(FIELDS, JSON))}))
+def test_any_json_message_gives_a_valid_output_or_an_input_error_without_request(msg: object) -> None:
+    assert_contract(send(msg))
+
+
+@QUICK
+@given(body=JSON)
+def test_any_json_body_gives_a_valid_output_or_an_input_error_without_request(body: object) -> None:
+    assert_contract(send({"id": "msg-1", "body": body}))
+
+
+@THOROUGH
+@given(name=st.sampled_from(FIELDS), value=JSON | HOSTILE_TEXTS | NUMBER_LISTS | SENDERS)
+def test_any_json_value_in_one_field_is_sent_or_refused_naming_that_field(name: str, value: object) -> None:
+    outcome = send(message(**{name: value}))
+    assert_contract(outcome)
+    if isinstance(outcome.error, InvalidInputError):
+        assert outcome.error.field == name
+        assert name in str(outcome.error)
+
+
+@QUICK
+@given(msg_id=JSON)
+def test_any_json_message_id_gives_a_valid_output(msg_id: object) -> None:
+    outcome = send({**message(), "id": msg_id})
+    assert_contract(outcome)
+    assert sent_body(outcome)["cliMsgId"] == outcome.data["CLIMSGID"]
+
+
+# -- text: the 160 cut, grapheme clusters, encoding and parts --------------------------------------------------
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_sent_text_has_at_most_160_code_points_trial_prefix_included(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or len(prepared.text) <= LIMIT
+
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_sent_text_is_a_prefix_of_the_intended_text(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or intended(message_text, trial).startswith(prepared.text)
+
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_cut_never_splits_a_grapheme_cluster(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or len(prepared.text) in cluster_boundaries(intended(message_text, trial))
+
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_cut_keeps_every_whole_cluster_that_fits(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or prepared.text == reference_cut(intended(message_text, trial))
+
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_truncated_says_whether_the_text_was_cut(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or prepared.truncated == (prepared.text != intended(message_text, trial))
+
+
+@THOROUGH
+@given(message_text=SENDABLE_TEXTS, trial=st.booleans())
+def test_encoding_and_parts_agree_with_the_gsm_03_38_reference(message_text: str, trial: bool) -> None:
+    prepared = prepared_or_none(message_text, trial)
+    assert prepared is None or (prepared.encoding, prepared.segments) == reference_segments(prepared.text)
+
+
+@THOROUGH
+@given(sample=st.text(alphabet=GSM_PIECES, max_size=400) | st.text(alphabet=st.sampled_from(GSM_PIECES)
+                                                                       | st.characters(), max_size=400))
+def test_count_segments_agrees_with_the_reference_for_any_text(sample: str) -> None:
+    assert count_segments(sample) == reference_segments(sample)
+
+
+@THOROUGH
+@given(message_text=HOSTILE_TEXTS, trial=st.booleans())
+def test_text_is_refused_exactly_when_its_sent_part_has_a_control_is_blank_or_cannot_be_cut(
+        message_text: str, trial: bool) -> None:
+    cut = reference_cut(intended(message_text, trial))
+    should_refuse = (any(c in FORBIDDEN_REF for c in cut) or not message_text.strip()
+                     or len(cut) <= len(intended(message_text, trial)) - len(message_text))
+    assert (prepared_or_none(message_text, trial) is None) == should_refuse
+
+
+# -- text through the action: what is posted is what is reported ----------------------------------------------
+
+@THOROUGH
+@given(message_text=HOSTILE_TEXTS, trial=st.booleans())
+def test_control_characters_are_refused_naming_the_field_or_the_text_is_sent_exactly(
+        trial_env: None, message_text: str, trial: bool) -> None:
+    outcome = send(message(messageText=message_text), TRIAL_CFG if trial else CFG)
+    assert_contract(outcome)
+    if outcome.error is not None:
+        assert isinstance(outcome.error, InvalidInputError)
+        assert outcome.error.field == "messageText"
+        assert "messageText" in str(outcome.error)
+        return
+    expected = reference_cut(intended(message_text, trial))
+    assert not FORBIDDEN_REF.intersection(expected)
+    assert outcome.data["MESSAGE"] == sent_body(outcome)["text"] == expected
+
+
+@THOROUGH
+@given(message_text=texts(INJECTION + BIDI + ["a", " "], free=st.sampled_from(INJECTION)), sender=SENDERS,
+       msg_id=st.lists(st.sampled_from([*INJECTION, "x"]), min_size=1, max_size=8).map("".join))
+def test_markup_and_json_fragments_reach_the_api_as_plain_text(message_text: str, sender: str,
+                                                               msg_id: str) -> None:
+    outcome = send({**message(messageText=message_text, senderName=sender), "id": msg_id})
+    if not message_text.strip():
+        assert isinstance(outcome.error, InvalidInputError)
+        return
+    body = sent_body(outcome)
+    form = outcome.forms[0]
+    assert set(form) == {"login", "apiKey", "returnformat", "smsData"}
+    assert all(len(values) == 1 for values in form.values())
+    assert (form["login"][0], form["apiKey"][0], form["returnformat"][0]) == ("me", API_KEY, "json")
+    assert outcome.data == {"MESSAGE": reference_cut(message_text), "TPOA": sender,
+                            "SMS": [{"MOBILEPHONE": "33612345678"}],
+                            "CLIMSGID": msg_id if len(msg_id) <= 64 and msg_id.isprintable() else body["cliMsgId"]}
+
+
+@pytest.mark.parametrize("message_text", [
+    "\u200f\u05e9\u05dc\u05d5\u05dd",                            # RLM, then Hebrew
+    "abc\u202edcba",                                              # right-to-left override
+    "\u2067\u0645\u0631\u062d\u0628\u0627\u2069 Bob",            # isolate around Arabic
+    "\u061c12:30", "\u200e\u200f\u200e",                         # Arabic letter mark; marks alone
+])
+def test_right_to_left_marks_in_the_text_are_sent_exactly(message_text: str) -> None:
+    outcome = send(message(messageText=message_text))
+    assert outcome.data["MESSAGE"] == sent_body(outcome)["text"] == message_text
+    assert sent_body(outcome)["encoding"] == "UCS-2"
+
+
+def test_right_to_left_marks_around_a_number_are_cleaned_up() -> None:
+    outcome = send(message(mobileNumbers="\u200f+33 6 12 34 56 78\u200e, \u202b0698765432\u202c"))
+    assert sent_body(outcome)["recipients"] == ["33612345678", "0698765432"]
+    assert outcome.data["SMS"] == [{"MOBILEPHONE": "33612345678"}, {"MOBILEPHONE": "0698765432"}]
+
+
+@pytest.mark.parametrize("sender", ["\u200fMyShop", "MyShop\u200e", "My\u202eShop", "MyShop\x00", "MyShop\n"])
+def test_invisible_or_control_characters_in_the_sender_are_refused_naming_it(sender: str) -> None:
+    outcome = send(message(senderName=sender))
+    assert isinstance(outcome.error, InvalidInputError)
+    assert outcome.error.field == "senderName"
+    assert outcome.forms == []
+
+
+# -- recipients -----------------------------------------------------------------------------------------------
+
+@THOROUGH
+@given(raw=NUMBER_LISTS)
+def test_recipients_are_unique_numbers_of_6_to_15_ascii_digits(raw: str) -> None:
+    parsed = parsed_or_refusal(raw)
+    if isinstance(parsed, InvalidInputError):
+        assert parsed.field == "mobileNumbers"
+        return
+    assert all(re.fullmatch(r"[0-9]{6,15}", number) for number in parsed.numbers)
+    assert len(set(parsed.numbers)) == len(parsed.numbers)
+
+
+@THOROUGH
+@given(raw=NUMBER_LISTS)
+def test_every_entry_is_sent_reported_invalid_or_skipped(raw: str) -> None:
+    expected = expected_recipients(raw)
+    parsed = parsed_or_refusal(raw)
+    if isinstance(parsed, InvalidInputError):
+        assert (parsed.field, expected.numbers) == ("mobileNumbers", [])
+        return
+    assert (parsed.numbers, parsed.invalid, parsed.skipped) == (expected.numbers, expected.invalid, expected.skipped)
+    assert len(parsed.numbers) + len(parsed.invalid) + len(parsed.skipped) == len(entries_of(raw))
+
+
+@THOROUGH
+@given(number=decorated_numbers())
+def test_decorated_numbers_normalize_to_their_digits_without_international_prefix(
+        number: tuple[str, str | None]) -> None:
+    typed, wanted = number
+    assert normalize(typed) == wanted
+
+
+@THOROUGH
+@given(raw=NUMBER_LISTS, trial=st.booleans())
+def test_every_entry_appears_in_the_output_and_the_api_gets_the_recipients(
+        trial_env: None, raw: str, trial: bool) -> None:
+    outcome = send(message(mobileNumbers=raw), TRIAL_CFG if trial else CFG)
+    assert_contract(outcome)
+    expected = expected_recipients(raw, limit=2 if trial else None)
+    if outcome.error is not None:
+        assert isinstance(outcome.error, InvalidInputError)
+        assert (outcome.error.field, expected.numbers) == ("mobileNumbers", [])
+        return
+    body = sent_body(outcome)
+    assert (body["recipients"], body["invalidNumbers"], body["skippedNumbers"]) == (
+        expected.numbers, expected.invalid, expected.skipped)
+    assert len(body["recipients"]) + len(body["invalidNumbers"]) + len(body["skippedNumbers"]) == len(entries_of(raw))
+    assert [sms["MOBILEPHONE"] for sms in outcome.data["SMS"]] == body["recipients"]
+    assert [sms["phoneNumber"] for sms in body["smsIds"]] == body["recipients"]
+
+
+# -- hostile sizes --------------------------------------------------------------------------------------------
+
+@contextmanager
+def memory_peak() -> Iterator[list[int]]:
+    """The peak of memory allocated inside the block, in bytes (in a one-item list, filled at exit)."""
+    peak: list[int] = []
+    tracemalloc.start()
+    try:
+        yield peak
+    finally:
+        peak.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+
+
+def hostile(*cases: tuple[str, Callable[[], str]]) -> pytest.MarkDecorator:
+    """Parametrize with values built inside the test, so that 10 MB strings do not live through the session."""
+    return pytest.mark.parametrize("build", [pytest.param(build, id=kind) for kind, build in cases])
+
+
+@hostile(
+    ("ascii", lambda: "a" * MB10),
+    ("emoji", lambda: "\U0001f600" * (MB10 // 4)),
+    ("CJK", lambda: "漢" * (MB10 // 2)),
+    ("ZWJ families", lambda: "\U0001f468\u200d\U0001f469\u200d\U0001f467" * (MB10 // 16)),
+)
+def test_a_10_mb_text_is_cut_to_160_within_bounded_memory(build: Callable[[], str]) -> None:
+    message_text = build()
+    with memory_peak() as peak:
+        outcome = send(message(messageText=message_text))
+    assert peak[0] < MEMORY_FACTOR * sys.getsizeof(message_text)
+    body = sent_body(outcome)
+    assert body["text"] == outcome.data["MESSAGE"] == reference_cut(message_text[:LIMIT * 2])
+    assert body["truncated"] is True
+
+
+def test_a_10_mb_single_cluster_is_refused_naming_the_field_within_bounded_memory() -> None:
+    message_text = "a" + "\u0301" * MB10
+    with memory_peak() as peak:
+        outcome = send(message(messageText=message_text))
+    assert peak[0] < MEMORY_FACTOR * sys.getsizeof(message_text)
+    assert isinstance(outcome.error, InvalidInputError)
+    assert outcome.error.field == "messageText"
+    assert len(str(outcome.error)) < 1000
+    assert outcome.forms == []
+
+
+@hostile(
+    ("two numbers between 10 MB of line breaks", lambda: "33612345678" + "\n" * MB10 + "0698765432"),
+    ("a number and a 10 MB junk entry", lambda: "33612345678," + "x" * MB10),
+    ("a number padded with 10 MB of spaces", lambda: "33612345678" + " " * MB10),
+)
+def test_a_10_mb_number_list_with_few_entries_is_sent_within_bounded_memory(build: Callable[[], str]) -> None:
+    raw = build()
+    with memory_peak() as peak:
+        outcome = send(message(mobileNumbers=raw))
+    assert peak[0] < MEMORY_FACTOR * sys.getsizeof(raw)
+    expected = expected_recipients(raw)
+    body = sent_body(outcome)
+    assert (body["recipients"], body["invalidNumbers"]) == (expected.numbers, expected.invalid)
+    assert [sms["MOBILEPHONE"] for sms in outcome.data["SMS"]] == expected.numbers
+
+
+@hostile(
+    ("900 000 numbers", lambda: "33612345678," * (MB10 // 12)),
+    ("one 10 MB junk entry", lambda: "x" * MB10),
+    ("one 10 MB run of digits", lambda: "3" * MB10),
+    ("10 MB of separators", lambda: ",;\r\n" * (MB10 // 4)),
+)
+def test_a_10_mb_number_list_without_a_sendable_list_is_refused_clearly(build: Callable[[], str]) -> None:
+    raw = build()
+    with memory_peak() as peak:
+        outcome = send(message(mobileNumbers=raw))
+    assert peak[0] < MEMORY_FACTOR * sys.getsizeof(raw)
+    assert isinstance(outcome.error, InvalidInputError)
+    assert outcome.error.field == "mobileNumbers"
+    assert "mobileNumbers" in str(outcome.error)
+    assert len(str(outcome.error)) < 1000, f"an error of {len(str(outcome.error))} characters"
+    assert outcome.forms == []
+
+
+@QUICK
+@given(entry=st.text(min_size=6) | st.builds(lambda c, n: c * n, st.characters(), st.integers(6, 100_000)))
+def test_a_masked_entry_shows_at_most_five_characters_and_stays_short(entry: str) -> None:
+    masked = mask(entry)
+    assert masked == entry[:3] + "*" * (len(masked) - 5) + entry[-2:]
+    assert len(masked) <= 25
