@@ -13,8 +13,8 @@ import getpass
 import json
 import os
 import re
+import signal
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -120,20 +120,30 @@ def _sandbox(args: argparse.Namespace) -> int:
     def show(sms: ReceivedSms) -> None:
         _print_json({"received": _received_json(sms)})
 
-    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show).start()
-    print(f"AllMySMS simulator at {simulator.url}", flush=True)
-    print(f"  accounts: login {SANDBOX_ACCOUNT.login!r} (API key {SANDBOX_ACCOUNT.api_key!r}), "
-          f"trial login {TRIAL_ACCOUNT.login!r}", flush=True)
-    print(f"  try: ALLMYSMS_API_URL={simulator.url} ALLMYSMS_LOGIN={SANDBOX_ACCOUNT.login} "
-          f"ALLMYSMS_API_KEY={SANDBOX_ACCOUNT.api_key} allmysms-component send ...", flush=True)
-    if simulator.ca_bundle:
-        print(f"  test CA: {simulator.ca_bundle} (REQUESTS_CA_BUNDLE={simulator.ca_bundle})", flush=True)
-    print("Ctrl-C stops it.", flush=True)
+    # A SIGTERM (kill, docker stop) stops it like Ctrl-C, at any point: connections closed, the throw-away CA
+    # file removed.
+    signal.signal(signal.SIGTERM, _interrupt)
+    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show)
     try:
-        threading.Event().wait()
+        simulator.start()
+        print(f"AllMySMS simulator at {simulator.url}", flush=True)
+        print(f"  accounts: login {SANDBOX_ACCOUNT.login!r} (API key {SANDBOX_ACCOUNT.api_key!r}), "
+              f"trial login {TRIAL_ACCOUNT.login!r}", flush=True)
+        print(f"  try: ALLMYSMS_API_URL={simulator.url} ALLMYSMS_LOGIN={SANDBOX_ACCOUNT.login} "
+              f"ALLMYSMS_API_KEY={SANDBOX_ACCOUNT.api_key} allmysms-component send ...", flush=True)
+        if simulator.ca_bundle:
+            print(f"  test CA: {simulator.ca_bundle} (REQUESTS_CA_BUNDLE={simulator.ca_bundle})", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+        simulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
         simulator.stop()
-    return EXIT_OK  # pragma: no cover - only Ctrl-C ends the wait
+    return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 # -- helpers ----------------------------------------------------------------------------------------------

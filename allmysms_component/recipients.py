@@ -18,7 +18,9 @@ MAX_ENTRIES = 10_000
 MASK_MAX_HIDDEN = 20  # a number has at most 15 digits: a longer run of stars says nothing more
 FIELD = "mobileNumbers"
 
-_ENTRY = re.compile(r"[^,;\r\n]+")
+# Commas, semicolons, and every line break that str.splitlines() knows: a list pasted from a document or a
+# spreadsheet may break lines with U+2028, NEL or a form feed, and those must not join two numbers into one.
+_ENTRY = re.compile(r"[^,;\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 # Spaces (any Unicode space), the usual visual separators, Unicode dashes, and the invisible formatting marks
 # that phones and spreadsheets add when a number is copied (bidi marks, zero-width spaces, BOM, soft hyphen).
 _NOISE = re.compile(r"[\s.\-()\u00ad\u2010-\u2015\u2212\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")

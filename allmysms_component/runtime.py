@@ -17,7 +17,6 @@ import os
 import socket
 import sys
 import traceback
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,7 +24,7 @@ from typing import Any, Literal, TextIO
 
 from . import descriptor
 from .errors import Rebound
-from .messages import Message
+from .messages import Message, new_id
 
 OUTGOING_MESSAGE_SIZE_LIMIT = 10_485_760  # bytes, the sailor's limit for one emitted message
 
@@ -81,10 +80,10 @@ def module_name(main: str) -> str:
 def new_incoming(body: Any, *, message_id: str | None = None, thread_id: str | None = None) -> Message:
     """A platform message as it reaches a step, with the headers the sailor carries."""
     return {
-        "id": message_id or str(uuid.uuid4()),
+        "id": message_id or new_id(),
         "body": body,
         "attachments": {},
-        "headers": {"threadId": thread_id or str(uuid.uuid4())},
+        "headers": {"threadId": thread_id or new_id()},
         "metadata": {},
     }
 

@@ -68,12 +68,11 @@ Usage::
         requests.post(f"{sim.url}/http/9.0/sendSms/", data=data, timeout=10)
         assert sim.received[0].phone_number == "33612345678"
 
-Command line: ``python -m allmysms_component.sandbox --port 8080 [--tls]`` serves until Ctrl-C.
+Command line: ``allmysms-component sandbox --port 8080 [--tls]`` serves until Ctrl-C.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hmac
 import ipaddress
@@ -107,7 +106,6 @@ __all__ = [
     "Fault",
     "ReceivedSms",
     "RecordedRequest",
-    "main",
 ]
 
 API_PATH = "/http/9.0/"
@@ -869,31 +867,3 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], OSError):
             return
         super().handle_error(request, client_address)
-
-
-# --- Command line --------------------------------------------------------------------------------------
-
-
-def _print_sms(sms: ReceivedSms) -> None:
-    print(f"[{sms.login}] SMS {sms.sms_id} to {sms.phone_number} from {sms.sender or '36180'!r}, "
-          f"{sms.parts} part(s): {sms.text!r}", flush=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m allmysms_component.sandbox",
-                                     description="Serve a local AllMySMS API v9 simulator until Ctrl-C.")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080, 0 for a free one)")
-    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away CA (needs trustme)")
-    args = parser.parse_args(argv)
-    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=_print_sms).start()
-    print(f"AllMySMS simulator on {simulator.url}{API_PATH} "
-          f"(accounts sandbox/sandbox-api-key and trial/trial-api-key); Ctrl-C stops it", flush=True)
-    if simulator.ca_bundle:
-        print(f"CA bundle for clients: {simulator.ca_bundle}", flush=True)
-    simulator.serve_forever()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -38,11 +38,10 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         # Read on every message (the environment may change), parsed once per distinct set of values.
-        return _parse(*(env.get(name, "") for name in _ENV_NAMES))
-
-
-_ENV_NAMES = ("ALLMYSMS_API_URL", "ALLMYSMS_CONNECT_TIMEOUT", "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_TRIAL_LOGIN",
-              "ALLMYSMS_TRIAL_API_KEY")
+        get = env.get
+        return _parse(get("ALLMYSMS_API_URL", ""), get("ALLMYSMS_CONNECT_TIMEOUT", ""),
+                      get("ALLMYSMS_READ_TIMEOUT", ""), get("ALLMYSMS_TRIAL_LOGIN", ""),
+                      get("ALLMYSMS_TRIAL_API_KEY", ""))
 
 
 @functools.lru_cache(maxsize=8)

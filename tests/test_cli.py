@@ -215,6 +215,22 @@ def test_the_sandbox_command_serves_until_stopped_and_prints_what_it_receives() 
         server.wait(timeout=10)
 
 
+def test_the_sandbox_command_stopped_by_sigterm_exits_cleanly_and_removes_its_test_ca() -> None:
+    server = subprocess.Popen([SCRIPT, "sandbox", "--port", "0", "--tls"], stdout=subprocess.PIPE, text=True,
+                              cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        ca_line = next(line for line in server.stdout if "test CA:" in line)
+        ca_file = Path(ca_line.split("test CA:", 1)[1].split()[0])
+        assert ca_file.is_file()
+        server.terminate()
+        assert server.wait(timeout=10) == 0
+        assert not ca_file.exists()
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
 @pytest.mark.parametrize("command", ["send", "run", "verify", "validate", "sandbox"])
 def test_every_command_has_help_with_the_exit_codes(command: str) -> None:
     done = cli(command, "--help")

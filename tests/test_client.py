@@ -13,6 +13,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
+from hypothesis import given
+from hypothesis import strategies as st
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from allmysms_component import descriptor
@@ -111,6 +113,17 @@ def test_sms_data_without_a_client_message_id_has_no_climsgid() -> None:
     assert "CLIMSGID" not in json.loads(request.sms_data())["DATA"]
 
 
+@given(text=st.text(), sender=st.text(), recipients=st.lists(st.text(), max_size=5),
+       cli_msg_id=st.none() | st.text())
+def test_sms_data_is_exactly_what_json_dumps_gives(text: str, sender: str, recipients: list[str],
+                                                   cli_msg_id: str | None) -> None:
+    data: dict[str, Any] = {"MESSAGE": text, "TPOA": sender, "SMS": [{"MOBILEPHONE": n} for n in recipients]}
+    if cli_msg_id:
+        data["CLIMSGID"] = cli_msg_id
+    request = SmsRequest(text=text, sender=sender, recipients=recipients, cli_msg_id=cli_msg_id)
+    assert request.sms_data() == json.dumps({"DATA": data}, ensure_ascii=False, separators=(",", ":"))
+
+
 def test_unicode_text_is_sent_as_utf8_not_escaped(api: responses.RequestsMock, client: AllMySmsClient) -> None:
     api.post(SEND, json=SENT)
     client.send_sms(CREDENTIALS, SmsRequest(text="Café 😀", sender="MyShop", recipients=["33612345678"]))
@@ -192,9 +205,15 @@ def test_json_served_as_text_html_is_read(api: responses.RequestsMock, client: A
     assert client.send_sms(CREDENTIALS, REQUEST).campaign_id == "ap_1"
 
 
-@pytest.mark.parametrize("body", ["<html>Bad gateway</html>", "", "[1, 2]", '"sent"'])
+def test_a_utf8_answer_with_a_byte_order_mark_is_read(api: responses.RequestsMock, client: AllMySmsClient) -> None:
+    api.post(SEND, body=b"\xef\xbb\xbf" + json.dumps({**SENT, "statusText": "Envoyé"}).encode())
+    assert client.send_sms(CREDENTIALS, REQUEST).status_text == "Envoyé"
+
+
+@pytest.mark.parametrize("body", ["<html>Bad gateway</html>", "", "[1, 2]", '"sent"', b"{\"status\": \"\xff\"}"],
+                         ids=["html", "empty", "array", "string", "not-utf8"])
 def test_an_answer_that_is_not_a_json_object_is_malformed_and_may_have_sent(
-        api: responses.RequestsMock, client: AllMySmsClient, body: str) -> None:
+        api: responses.RequestsMock, client: AllMySmsClient, body: str | bytes) -> None:
     api.post(SEND, body=body)
     with pytest.raises(MalformedResponseError, match="not the expected JSON") as raised:
         client.send_sms(CREDENTIALS, REQUEST)

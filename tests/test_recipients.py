@@ -24,6 +24,13 @@ def test_entries_are_split_on_commas_semicolons_and_line_breaks(raw: str) -> Non
     assert parse(raw).numbers == ["33612345678", "33698765432"]
 
 
+@pytest.mark.parametrize("separator", ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_every_unicode_line_break_separates_entries_rather_than_joining_two_numbers(separator: str) -> None:
+    recipients = parse(f"0612345{separator}0698765")
+    assert (recipients.numbers, recipients.invalid) == (["0612345", "0698765"], [])
+
+
 @pytest.mark.parametrize("raw", [
     "33612345678,,33698765432",
     "33612345678,33698765432,",

@@ -252,6 +252,18 @@ def test_blank_text_is_refused_in_trial_mode_too() -> None:
     assert caught.value.field == "messageText"
 
 
+@pytest.mark.parametrize("trial", [False, True], ids=["live", "trial"])
+def test_text_whose_sent_part_is_blank_is_refused_rather_than_sending_only_spaces(trial: bool) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare(" " * 200 + "Hello", trial=trial)
+    assert caught.value.field == "messageText"
+    assert "part that is sent" in str(caught.value)
+
+
+def test_text_with_words_before_the_cut_is_sent_even_if_blanks_follow() -> None:
+    assert prepare(" " * 159 + "H" + " " * 40 + "ello").text == " " * 159 + "H"
+
+
 # --- control characters and surrogates ---------------------------------------------------------------------
 
 CONTROLS = ["\x00", "\x07", "\x1b", "\x7f", "\x85"]

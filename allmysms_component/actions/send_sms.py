@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ from .. import descriptor, recipients, text
 from ..client import SendResult, SmsRequest, shared_client
 from ..credentials import TRIAL_MAX_RECIPIENTS, resolve
 from ..errors import InvalidInputError
-from ..messages import Message, new_message
+from ..messages import Message, new_id, new_message
 from ..settings import Settings
 
 ACTION = "sendSMS"
@@ -46,9 +45,10 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
 
     refused_by_us = set(numbers.invalid)
     invalid = numbers.invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
-    log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused by "
-             "AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
-             len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
+    if log.isEnabledFor(logging.INFO):
+        log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
+                 "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
+                 len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
     if result.invalid_numbers:
         log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
                     recipients.mask_all(result.invalid_numbers))
@@ -88,7 +88,7 @@ def _cli_msg_id(msg: object) -> str:
     message_id = msg.get("id") if isinstance(msg, Mapping) else None
     if isinstance(message_id, str) and 0 < len(message_id) <= MAX_CLI_MSG_ID and message_id.isprintable():
         return message_id
-    return str(uuid.uuid4())
+    return new_id()
 
 
 def _output(request: SmsRequest, result: SendResult, numbers: recipients.Recipients, invalid: list[str],
