@@ -258,8 +258,9 @@ class AllMySmsClient:
                 raise OutcomeUnknownError(
                     f"The answer of AllMySMS to {endpoint} was lost ({_reason(exc)}); {unknown}",
                     may_have_been_sent=sends) from None
-            elapsed_ms = (time.monotonic() - started) * 1000
-            log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code, elapsed_ms)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
+                          (time.monotonic() - started) * 1000)
             if response.status_code in (429, 503):
                 self._wait_or_rebound(response, attempt, endpoint)
                 continue
@@ -375,6 +376,8 @@ def _text(value: object) -> str:
 
 
 def _invalid_numbers(value: object) -> list[str]:
+    if not value:  # the usual answer: ""
+        return []
     if isinstance(value, list):
         return [str(v) for v in value if str(v)]
     return [n for n in _text(value).split("|") if n]

@@ -43,8 +43,10 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     _log_plan(numbers, prepared, account.trial)
     result = shared_client(settings.api_url, settings.timeouts).send_sms(account.credentials, request)
 
-    refused_by_us = set(numbers.invalid)
-    invalid = numbers.invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
+    invalid = numbers.invalid
+    if result.invalid_numbers:
+        refused_by_us = set(invalid)
+        invalid = invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
     if log.isEnabledFor(logging.INFO):
         log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
                  "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
