@@ -89,10 +89,11 @@ class SmsRequest:
         (tested), assembled around json's own string escaper. json.dumps would build a dict per number and an
         encoder per call: a tenth of the component's own time for one recipient, and 10,000 dicts for a large
         message (bench/README.md)."""
-        sms = '{"MOBILEPHONE":' + '},{"MOBILEPHONE":'.join(map(_json_string, self.recipients)) + "}"
+        numbers = '},{"MOBILEPHONE":'.join(map(_json_string, self.recipients))
+        sms = f'{{"MOBILEPHONE":{numbers}}}' if self.recipients else ""
         climsgid = f',"CLIMSGID":{_json_string(self.cli_msg_id)}' if self.cli_msg_id else ""
         return (f'{{"DATA":{{"MESSAGE":{_json_string(self.text)},"TPOA":{_json_string(self.sender)},'
-                f'"SMS":[{sms if self.recipients else ""}]{climsgid}}}}}')
+                f'"SMS":[{sms}]{climsgid}}}}}')
 
 
 @dataclass(frozen=True)

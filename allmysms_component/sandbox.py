@@ -532,6 +532,15 @@ class AllMySmsSimulator:
         with self._lock:
             self._faults.append(_PendingFault(fault, times, endpoint))
 
+    def forget(self) -> None:
+        """Drop what was recorded (received SMS, requests, campaigns, delivery reports), e.g. between rounds of
+        a long run; accounts, credits and pending faults stay."""
+        with self._lock:
+            self.received.clear()
+            self.requests.clear()
+            self._campaigns.clear()
+            self._acks.clear()
+
     def account(self, login: str) -> Account:
         """The simulator's live account (credits included); KeyError when unknown."""
         return self._accounts[login]

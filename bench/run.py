@@ -114,11 +114,7 @@ SERVER_CLOCK = ServerClock()
 def _forget(simulator: AllMySmsSimulator) -> list[int]:
     """Drop what the simulator recorded (10,000-recipient sends would otherwise grow it by ~10 MB each);
     return how long it took to serve each request since the last time."""
-    with simulator._lock:
-        simulator.received.clear()
-        simulator.requests.clear()
-        simulator._campaigns.clear()
-        simulator._acks.clear()
+    simulator.forget()
     return SERVER_CLOCK.take()
 
 

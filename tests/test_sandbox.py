@@ -298,6 +298,17 @@ def test_get_acks_says_transmitted_until_delivered(sim: AllMySmsSimulator, http:
     assert set(after["acks"][0]) == {"phoneNumber", "status", "statut", "comment", "receptionDate"}
 
 
+def test_forget_drops_the_records_but_keeps_accounts_and_credits(sim: AllMySmsSimulator,
+                                                                 http: requests.Session) -> None:
+    sent = call(http, sim, smsData=sms_data())
+    credits = sim.account("sandbox").credits
+    sim.forget()
+    assert (sim.received, sim.requests) == ([], [])
+    assert call(http, sim, "getAcks", campId=sent["campaignId"])["status"] == "0"  # unknown campaign
+    assert sim.account("sandbox").credits == credits
+    assert call(http, sim, smsData=sms_data())["status"] == 100
+
+
 def test_get_acks_of_an_unknown_campaign_answers_status_0(sim: AllMySmsSimulator, http: requests.Session) -> None:
     assert call(http, sim, "getAcks", campId="sb_nothing") == {"status": "0"}
 
