@@ -45,25 +45,27 @@ class PreparedText:
 
 def prepare(message: str, *, trial: bool = False) -> PreparedText:
     """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant."""
-    full = TRIAL_PREFIX + message if trial else message
+    prefix = TRIAL_PREFIX if trial else ""
+    full = prefix + message
     text = truncate(full, MAX_LENGTH)
+    sent = text[len(prefix):]  # the user's own part of what is sent
     bad = _FORBIDDEN.search(text)
     if bad:
         raise InvalidInputError(
             [f"Message Text ({FIELD}) contains the control character U+{ord(bad.group()):04X} at position "
-             f"{bad.start() - (len(full) - len(message)) + 1}; only printable characters, tabs and line "
-             f"breaks can be sent"], field=FIELD)
+             f"{bad.start() - len(prefix) + 1}; only printable characters, tabs and line breaks can be sent"],
+            field=FIELD)
     if not message.strip():
         raise InvalidInputError([f"Message Text ({FIELD}) is blank"], field=FIELD)
-    if len(text) <= len(full) - len(message):
+    if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
         raise InvalidInputError([f"Message Text ({FIELD}) starts with a character longer than {MAX_LENGTH} "
                                  f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
-    if not text[len(full) - len(message):].strip():
+    if not sent.strip():
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
         raise InvalidInputError([f"Message Text ({FIELD}) is blank in the part that is sent: the first "
-                                 f"{len(text) - (len(full) - len(message))} characters are spaces or line "
-                                 f"breaks and the rest is cut off at {MAX_LENGTH}"], field=FIELD)
+                                 f"{len(sent)} characters are spaces or line breaks and the rest is cut off at "
+                                 f"{MAX_LENGTH}"], field=FIELD)
     encoding, segments = count_segments(text)
     return PreparedText(text, len(text) < len(full), encoding, segments)
 

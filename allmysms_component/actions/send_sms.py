@@ -43,17 +43,16 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     _log_plan(numbers, prepared, account.trial)
     result = shared_client(settings.api_url, settings.timeouts).send_sms(account.credentials, request)
 
-    invalid = numbers.invalid
-    if result.invalid_numbers:
-        refused_by_us = set(invalid)
-        invalid = invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
     if log.isEnabledFor(logging.INFO):
         log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
                  "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
                  len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
+    invalid = numbers.invalid
     if result.invalid_numbers:
         log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
                     recipients.mask_all(result.invalid_numbers))
+        refused_by_us = set(invalid)
+        invalid = invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
     unaccounted = len(request.recipients) - len(result.sms_ids) - len(result.invalid_numbers)
     if result.sms_ids and unaccounted > 0:
         log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
