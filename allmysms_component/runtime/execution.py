@@ -1,0 +1,116 @@
+"""What the platform does around ``process``, in Python: events and the ack/reject decision.
+
+Modelled on sailor-nodejs (reference: elasticio-platform.md, section 2): a returned message becomes a
+``data`` event then ``end``; an exception becomes an ``error`` event ``{name, message, stack}`` then ``end``;
+``Rebound`` becomes a ``rebound`` event then ``end``. The message is rejected if an error was emitted,
+acknowledged otherwise. The action modules know nothing of this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import Rebound
+from .descriptor import Descriptor
+from .logs import message_log_context
+
+OUTGOING_MESSAGE_SIZE_LIMIT = 10_485_760  # bytes, the sailor's limit for one emitted message
+
+Outcome = Literal["acked", "rejected"]
+Process = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    name: Literal["data", "error", "rebound", "end"]
+    payload: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.name, "data": self.payload}
+
+
+@dataclass
+class Execution:
+    """What one message caused: the events in order and the platform's verdict."""
+
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> Outcome:
+        return "rejected" if any(e.name == "error" for e in self.events) else "acked"
+
+    def first(self, name: str) -> Event | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+def error_payload(exc: BaseException) -> dict[str, str]:
+    """An exception as the sailor formats it for an ``error`` or ``rebound`` event."""
+    return {
+        "name": type(exc).__name__,
+        "message": str(exc) or "Not Available",
+        "stack": "".join(traceback.format_exception(exc)).rstrip() or "Not Available",
+    }
+
+
+def load_process(descriptor: Descriptor, action: str) -> Process:
+    """The ``process`` function of an action, found through its ``main`` in component.json."""
+    module = importlib.import_module(module_name(descriptor.main(action)))
+    process: Process = module.process
+    return process
+
+
+def module_name(main: str) -> str:
+    """``./allmysms_component/actions/send_sms.py`` -> ``allmysms_component.actions.send_sms``."""
+    path = main.removeprefix("./").removesuffix(".py")
+    return path.replace("/", ".")
+
+
+def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None) -> Execution:
+    """Run one message through ``process`` as the platform would, and record what it emitted."""
+    execution = Execution()
+    with message_log_context(msg):
+        _run(process, msg, cfg, snapshot, execution)
+    execution.events.append(Event("end"))
+    return execution
+
+
+def _run(process: Process, msg: Any, cfg: Any, snapshot: Any, execution: Execution) -> None:
+    try:
+        result = process(msg, cfg, snapshot)
+    except Rebound as exc:
+        logging.getLogger(__name__).info("Rebound: %s", exc)
+        execution.events.append(Event("rebound", error_payload(exc)))
+    except Exception as exc:  # the platform turns any exception into an error event, and so do we
+        logging.getLogger(__name__).error("Error: %s", exc)
+        execution.events.append(Event("error", error_payload(exc)))
+    else:
+        if result:
+            execution.events.append(_data_event(result))
+
+
+def _data_event(result: Any) -> Event:
+    try:
+        size = len(json.dumps(result).encode())
+    except (TypeError, ValueError) as exc:
+        return Event("error", error_payload(TypeError(f"the emitted message is not JSON: {exc}")))
+    if size > OUTGOING_MESSAGE_SIZE_LIMIT:
+        return Event("error", error_payload(ValueError(
+            f"the emitted message is {size} bytes, over the platform's limit of {OUTGOING_MESSAGE_SIZE_LIMIT}")))
+    return Event("data", result)
+
+
+def verify(verifier: Callable[[Any], Any], credentials: Any) -> dict[str, Any]:
+    """Run a credentials check and normalise its answer the way the sailor does."""
+    try:
+        result = verifier(credentials)
+    except Exception as exc:  # a failed check is an answer, not a crash
+        return {"verified": False, "reason": str(exc)}
+    if isinstance(result, Mapping) and "verified" in result:
+        return dict(result)
+    return {"verified": True}
