@@ -8,19 +8,19 @@ memory_store  the default store: this process's memory, bounded, expiring
 redis_store   the shared store: Redis, one Lua compare-and-set per write, entries with a time to live
 settings      the ALLMYSMS_JOURNAL_* settings and ALLMYSMS_SEND_UNPROVEN_REDELIVERIES
 errors        SendInDoubtError (the SMS may have been sent) and JournalUnavailableError (a rebound)
-seam          what the action calls: SendGate, current(), use(); imports nothing of the worker
 gate          the worker's per-delivery SendGate onto the journal
+
+The action's side of the gate (SendGate, current(), use()) is ``runtime/sending.py``: actions cannot import
+the worker.
 """
 
 from .decisions import Decision, Doubt, Policy, Verdict
 from .errors import JournalUnavailableError, SendInDoubtError
 from .gate import JournalGate
 from .journal import Journal, SendKey, open_journal
-from .seam import UNGUARDED, SendGate, current, use
 from .settings import JournalSettings
 
 __all__ = [
-    "UNGUARDED",
     "Decision",
     "Doubt",
     "Journal",
@@ -28,11 +28,8 @@ __all__ = [
     "JournalSettings",
     "JournalUnavailableError",
     "Policy",
-    "SendGate",
     "SendInDoubtError",
     "SendKey",
     "Verdict",
-    "current",
     "open_journal",
-    "use",
 ]

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...runtime.sending import Output, SendGate
 from .decisions import Decision, Doubt, Verdict
 from .errors import SendInDoubtError
 from .journal import Journal, SendKey
-from .seam import Output, SendGate
 
 log = logging.getLogger(__name__)
 

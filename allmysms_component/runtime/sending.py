@@ -2,8 +2,8 @@
 
 The worker opens a gate for each message and makes it current (``use``) while the action runs; the action asks
 ``current()``. Outside the worker (the command line, ``runtime.execute``, tests) the current gate is
-``UNGUARDED``: every send goes ahead and nothing is recorded. This module imports nothing of the worker, so it
-can move to ``runtime/`` and the action can import it.
+``UNGUARDED``: every send goes ahead and nothing is recorded. The journal behind the worker's gate lives in
+``worker/journal`` (docs/journal.md); the action knows only this interface.
 """
 
 from __future__ import annotations
