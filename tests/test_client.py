@@ -258,7 +258,7 @@ def test_status_113_with_accepted_numbers_is_a_partial_success(api: responses.Re
 
 def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.RequestsMock,
                                                            client: AllMySmsClient) -> None:
-    api.post(SEND, json={"status": 113, "statusText": "invalid numbers", "invalidNumbers": "1|2"})
+    api.post(SEND, json={"status": 113, "statusText": "invalid numbers", "invalidNumbers": "33612345678|33698765432"})
     with pytest.raises(ApiRejectedError) as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert raised.value.status == 113

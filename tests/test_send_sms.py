@@ -119,7 +119,7 @@ def test_numbers_refused_by_the_api_join_the_invalid_numbers(api: responses.Requ
     api.post(SEND, json=answer(["33612345678"], invalid="33699999999"))
     body = process(message("33612345678, 33699999999, oops"), CFG)["body"]
     assert body["invalidNumbers"] == ["oops", "33699999999"]
-    assert body["recipients"] == ["33612345678", "33699999999"]
+    assert body["recipients"] == ["33612345678"]
 
 
 def test_status_113_partial_send_is_reported_not_raised(api: responses.RequestsMock) -> None:
