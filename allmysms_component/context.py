@@ -1,8 +1,8 @@
 """The process's one shared state: deployment settings, the AllMySMS client and its pool, component.json.
 
 Built lazily on first use from the environment. A changed environment takes effect for the next message
-(settings are re-parsed only when one of their variables changed, and the client is rebuilt only when its URL
-or timeouts did). Tests, the command line and embedding applications replace it with :func:`use`.
+(settings are re-parsed only when one of their variables changed, and the client is rebuilt only when its URL,
+timeouts or pool size did). Tests, the command line and embedding applications replace it with :func:`use`.
 """
 
 from __future__ import annotations
@@ -38,14 +38,16 @@ class Context:
                 if self._client is None:
                     self._client = AllMySmsClient(
                         self.settings.api_url, timeouts=self.settings.timeouts,
+                        pool_size=self.settings.max_connections,
                         user_agent=f"allmysms-component/{self.descriptor.version} "
                                    f"python-requests/{requests.__version__}")
                 client = self._client
         return client
 
     def with_settings(self, settings: Settings) -> Context:
-        """A context for other settings, keeping the client when its URL and timeouts are the same."""
-        same_pool = (settings.api_url, settings.timeouts) == (self.settings.api_url, self.settings.timeouts)
+        """A context for other settings, keeping the client when its URL, timeouts and pool size are the same."""
+        same_pool = ((settings.api_url, settings.timeouts, settings.max_connections)
+                     == (self.settings.api_url, self.settings.timeouts, self.settings.max_connections))
         return Context(settings, descriptor=self.descriptor, client=self._client if same_pool else None)
 
     def close(self) -> None:

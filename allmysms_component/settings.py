@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+import requests
+from urllib3.util import parse_url
 
 from .errors import ConfigurationError
 
 # The variables read, in the order Settings.parse takes them.
 ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_CONNECT_TIMEOUT", "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_TRIAL_LOGIN",
-            "ALLMYSMS_TRIAL_API_KEY")
+            "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_MAX_CONNECTIONS")
 DEFAULT_API_URL = "https://api.allmysms.com"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
 MAX_TIMEOUT = 300.0
+DEFAULT_MAX_CONNECTIONS = 16
+MAX_CONNECTIONS = 1024
+
+# What an API base URL may be, strictly: scheme, a host name or IP literal, a numeric port, a plain path. Anything
+# else (a backslash, a bare "?" or "#", userinfo, whitespace) is read differently by different URL parsers.
+_BASE_URL = re.compile(r"""(?P<scheme>https?)://(?P<host>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[^/]*))?
+                           (?P<path>(?:/(?:[a-z0-9._~!$&'()*+,;=:@-]|%[0-9a-f]{2})*)*)""",
+                       re.IGNORECASE | re.ASCII | re.VERBOSE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Settings:
     timeouts: Timeouts = Timeouts()
     trial_login: str = ""
     trial_api_key: str = field(default="", repr=False)
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,7 +56,7 @@ class Settings:
     @classmethod
     def parse(cls, raw: tuple[str, ...]) -> Settings:
         """Settings from the raw values of ENV_VARS, in that order; a refused value raises ConfigurationError."""
-        api_url, connect, read, trial_login, trial_api_key = raw
+        api_url, connect, read, trial_login, trial_api_key, max_connections = raw
         return cls(
             api_url=check_api_url(api_url.strip() or DEFAULT_API_URL),
             timeouts=Timeouts(
@@ -52,6 +65,8 @@ class Settings:
             ),
             trial_login=trial_login.strip(),
             trial_api_key=trial_api_key.strip(),
+            max_connections=_count("ALLMYSMS_MAX_CONNECTIONS", max_connections, DEFAULT_MAX_CONNECTIONS,
+                                   MAX_CONNECTIONS),
         )
 
 
@@ -61,22 +76,62 @@ def raw_values(env: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def check_api_url(url: str) -> str:
-    """The base URL without a trailing slash; https, or http on a loopback host only."""
-    parts = urlsplit(url)
-    problem = None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        problem = "it must be an absolute https:// URL"
-    elif parts.username or parts.password:
-        problem = "it must not contain credentials"
-    elif parts.query or parts.fragment:
-        problem = "it must not have a query or a fragment"
-    elif parts.scheme == "http" and not is_loopback(parts.hostname):
-        problem = "plain http:// is allowed only for loopback hosts (a local sandbox): credentials would cross " \
-                  "the network in clear text"
+    """The base URL without a trailing slash; https, or http on a loopback host only.
+
+    Judged strictly, then cross-checked with the host and port requests and urllib3 will connect to: a URL they
+    would read differently from this check (``http://host:80\\[::1]``) is refused, never guessed at."""
+    problem = _url_problem(url)
     if problem:
-        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never echo a password
+        shown = re.sub(r"^([a-z]+://)[^/]*@", r"\1", url, flags=re.IGNORECASE)  # never echo a password
         raise ConfigurationError(f"ALLMYSMS_API_URL {shown!r} is refused: {problem}; nothing was sent")
     return url.rstrip("/")
+
+
+def _url_problem(url: str) -> str | None:
+    scheme, _, rest = url.partition("://")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if not url.isascii():
+        return "it must be ASCII (write a host name in its xn-- form, escape the path with %XX)"
+    if any(not c.isprintable() or c.isspace() for c in url):
+        return "it contains a space or a control character"
+    if scheme.lower() not in ("https", "http") or not rest:
+        return "it must be an absolute https:// URL"
+    if "@" in authority:
+        return "it must not contain credentials"
+    if "?" in url or "#" in url:
+        return "it must not have a query or a fragment (not even a bare ? or #)"
+    if "\\" in url:
+        return "it contains a backslash, which URL parsers read differently"
+    match = _BASE_URL.fullmatch(url)
+    if match is None:
+        return "it is not a URL of the form https://host[:port][/path] (the path with %XX escapes only)"
+    host, port = match["host"].strip("[]"), match["port"]
+    if port is not None and not (port.isdigit() and len(port) <= 5 and 0 < int(port) <= 65535):
+        return "its port must be a number from 1 to 65535"
+    if match["host"].startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "its IPv6 address is not valid"
+    if _host_the_library_connects_to(url) != (host.lower(), int(port) if port else None):
+        return "the HTTP library reads its host or port differently"
+    if scheme.lower() == "http" and not is_loopback(host):
+        return ("plain http:// is allowed only for loopback hosts (a local sandbox): credentials would cross the "
+                "network in clear text")
+    return None
+
+
+def _host_the_library_connects_to(url: str) -> tuple[str, int | None] | None:
+    """Host and port of a request under ``url``, as requests prepares it and urllib3 parses it to connect."""
+    try:
+        prepared = requests.Request("POST", url.rstrip("/") + "/http/9.0/sendSms/").prepare()
+        parsed = parse_url(prepared.url or "")
+        split = urlsplit(prepared.url or "")
+        if (parsed.host or "").strip("[]").lower() != (split.hostname or "") or parsed.port != split.port:
+            return None
+    except ValueError:  # requests' InvalidURL and urllib3's LocationParseError included
+        return None
+    return (split.hostname or ""), split.port
 
 
 def is_loopback(host: str) -> bool:
@@ -99,4 +154,15 @@ def _seconds(name: str, raw: str, default: float) -> float:
     if not 0 < value <= MAX_TIMEOUT:
         raise ConfigurationError(f"{name} {raw!r} is refused: it must be a number of seconds above 0 and at "
                                  f"most {MAX_TIMEOUT:g}; nothing was sent")
+    return value
+
+
+def _count(name: str, raw: str, default: int, maximum: int) -> int:
+    raw = raw.strip()
+    if not raw:
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
+    if not 0 < value <= maximum:
+        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a whole number from 1 to {maximum}; "
+                                 f"nothing was sent")
     return value

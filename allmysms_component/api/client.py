@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import requests
 
+from ..errors import ConfigurationError
 from ..rules.account import Credentials
-from ..settings import DEFAULT_API_URL, Timeouts
+from ..settings import DEFAULT_API_URL, DEFAULT_MAX_CONNECTIONS, Timeouts
 from .transport import RetryPolicy, Transport
 from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
 
@@ -26,10 +28,10 @@ class AllMySmsClient:
 
     def __init__(self, base_url: str = DEFAULT_API_URL, *, user_agent: str = DEFAULT_USER_AGENT,
                  timeouts: Timeouts = DEFAULT_TIMEOUTS, verify: bool | str = True,
-                 retry: RetryPolicy = DEFAULT_RETRY, pool_size: int = 16,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 retry: RetryPolicy = DEFAULT_RETRY, pool_size: int = DEFAULT_MAX_CONNECTIONS,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.transport = Transport(base_url, user_agent=user_agent, timeouts=timeouts, verify=verify, retry=retry,
-                                   pool_size=pool_size, sleep=sleep)
+                                   pool_size=pool_size, sleep=sleep, clock=clock)
 
     @property
     def base_url(self) -> str:
@@ -51,18 +53,43 @@ class AllMySmsClient:
 
     def send_sms(self, credentials: Credentials, request: SmsRequest) -> SendResult:
         """Send one text to every recipient. Raises unless AllMySMS accepted at least one number."""
-        body = self.transport.post("sendSms", _form(credentials, smsData=request.sms_data()), sends=True)
+        body = self.transport.post("sendSms", _form(credentials, smsData=request.sms_data()), sends=True,
+                                   secret=credentials.api_key)
         return read_send(body, credentials, request.recipients)
 
     def simulate_campaign(self, credentials: Credentials, request: SmsRequest) -> SimulationResult:
         """What sendSms would do and cost, without sending anything."""
-        body = self.transport.post("simulateCampaign", _form(credentials, smsData=request.sms_data()), sends=False)
+        body = self.transport.post("simulateCampaign", _form(credentials, smsData=request.sms_data()), sends=False,
+                                   secret=credentials.api_key)
         return read_simulation(body, credentials)
 
     def get_info(self, credentials: Credentials) -> AccountInfo:
         """The account's state and credits: the cheap call that proves credentials work."""
-        return read_info(self.transport.post("getInfo", _form(credentials), sends=False), credentials)
+        body = self.transport.post("getInfo", _form(credentials), sends=False, secret=credentials.api_key)
+        return read_info(body, credentials)
 
 
-def _form(credentials: Credentials, **fields: str) -> dict[str, str]:
-    return {"login": credentials.login, "apiKey": credentials.api_key, "returnformat": "json", **fields}
+# The credential fields by their labels in component.json, for an error that names them.
+LABELS = {"login": "login", "apiKey": "API key"}
+
+
+def _form(credentials: Credentials, **fields: str) -> str:
+    """The url-encoded form. A value UTF-8 cannot carry (a lone surrogate, e.g. from an undecodable environment
+    variable) is refused here, naming its field, rather than failing inside the HTTP library."""
+    form = {"login": credentials.login, "apiKey": credentials.api_key, "returnformat": "json", **fields}
+    try:
+        return urlencode(form)
+    except UnicodeEncodeError:
+        pass
+    name = next(name for name, value in form.items() if not _encodable(value))
+    what = f"The {LABELS[name]} of the step's credentials" if name in LABELS else f"The request's {name}"
+    raise ConfigurationError(f"{what} contains a character that cannot be sent (a lone surrogate, which is not "
+                             f"text); nothing was sent")
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,39 +1,54 @@
 """POSTs to AllMySMS over one kept-alive connection pool, with the retry rules that never send an SMS twice.
 
-A request is retried only when it certainly did not reach AllMySMS (the connection could not be made) or the
-API said so (HTTP 429/503, honouring ``Retry-After``); after a read timeout, a dropped connection or any other
-server error the outcome is unknown and the error says so instead of trying again. Credentials travel only in
-the POST body. A Transport is safe to share between threads.
+A request is retried only when it certainly did not reach AllMySMS (no connection, no proxy tunnel, no TLS
+session: nothing of the request was written) or the API said so (HTTP 429/503, honouring ``Retry-After``);
+after a read timeout, a dropped connection or any other server error the outcome is unknown and the error says
+so instead of trying again. The read timeout is a deadline for the whole answer, counted from the moment the
+request starts to leave. Credentials travel only in the POST body; proxies from the environment are used for
+the real API but never for a loopback URL. A Transport is safe to share between threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
-import json
 import logging
 import random
+import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.ssl_match_hostname import CertificateError
 
 from ..errors import (
+    AllMySmsError,
     ConfigurationError,
     MalformedResponseError,
     OutcomeUnknownError,
     RateLimitedError,
+    Rebound,
     ServiceUnavailableError,
 )
-from ..settings import Timeouts
+from ..settings import Timeouts, is_loopback
+from .answer import describe, json_object, quoted, read_capped
+from .connection import SENT, Watch, WatchedAdapter
 from .wire import API_PATH, consequence
 
 log = logging.getLogger(__name__)
+
+# Explicit "no proxy" for every scheme: requests then ignores HTTP(S)_PROXY and ALL_PROXY for the request.
+NO_PROXY: dict[str, Any] = {"http": None, "https": None, "all": None}
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+DRAIN_BYTES = 64 * 1024  # of a 429/503 answer read to keep its connection; past that it is closed instead
+# Raised while the request is being prepared, before any connection: a URL or proxy that cannot be used.
+_UNUSABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+             requests.exceptions.InvalidHeader)
 
 
 @dataclass(frozen=True)
@@ -51,115 +66,144 @@ class RetryPolicy:
         return base * (1 + random.random() / 10)  # noqa: S311 - jitter, not cryptography
 
 
+@dataclass(frozen=True)
+class _Retry:
+    """A try that certainly sent nothing and may be repeated: why, and after how long at the least."""
+
+    reason: str
+    retry_after: float | None = None
+    error: type[Rebound] = ServiceUnavailableError
+
+
+class _Session(requests.Session):
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        """None: a redirect is never followed, nor even looked at by requests, which would read its whole body
+        (past any size cap) and decode its Location as UTF-8 (failing on a Latin-1 byte)."""
+
+
 class Transport:
-    """Form POSTs to ``{base_url}/http/9.0/{endpoint}/``; ``sleep`` is the one seam for waiting."""
+    """Form POSTs to ``{base_url}/http/9.0/{endpoint}/``; ``sleep`` and ``clock`` are the seams for time."""
 
     def __init__(self, base_url: str, *, user_agent: str, timeouts: Timeouts, verify: bool | str,
-                 retry: RetryPolicy, pool_size: int, sleep: Callable[[float], None]) -> None:
+                 retry: RetryPolicy, pool_size: int, sleep: Callable[[float], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.base_url = base_url.rstrip("/")
-        self.host = urlsplit(self.base_url).netloc  # for error messages
+        parts = urlsplit(self.base_url)
+        self.host = parts.netloc  # for error messages
+        # A proxy cannot reach this machine's loopback, and would see a plain-http request's key: never use one.
+        self.proxies = NO_PROXY if is_loopback(parts.hostname or "") else None
         self.timeouts = timeouts
         self.retry = retry
         self.verify = verify
         self.sleep = sleep
-        self.session = requests.Session()
+        self.watch = Watch(clock)
+        self.session: requests.Session = _Session()
+        adapter = WatchedAdapter(self.watch, pool_size)
         for scheme in ("https://", "http://"):
-            self.session.mount(scheme, HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0))
+            self.session.mount(scheme, adapter)
         self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
 
     def close(self) -> None:
         self.session.close()
 
-    def post(self, endpoint: str, form: Mapping[str, str], *, sends: bool) -> dict[str, Any]:
-        """The answer's JSON object; raises the component's errors, with ``may_have_been_sent`` = ``sends``
-        wherever the request may have reached AllMySMS."""
-        url = f"{self.base_url}{API_PATH}{endpoint}/"
-        unknown, host = consequence(sends), self.host
+    def post(self, endpoint: str, body: str, *, sends: bool, secret: str = "") -> dict[str, Any]:
+        """The answer's JSON object for the url-encoded form ``body``; raises the component's errors, with
+        ``may_have_been_sent`` = ``sends`` wherever the request may have reached AllMySMS. ``secret`` (the API
+        key) never appears in an error, whatever the server echoes."""
         for attempt in range(1, self.retry.attempts + 1):
-            started = time.monotonic()
-            try:
-                # Never follow a redirect: it would turn the POST into a GET, or carry the credentials elsewhere.
-                response = self.session.post(url, data=form, verify=self.verify, allow_redirects=False,
-                                             timeout=(self.timeouts.connect, self.timeouts.read))
-            except requests.exceptions.SSLError as exc:
-                raise ConfigurationError(
-                    f"The TLS connection to {host} failed ({_reason(exc)}); its certificate could not be "
-                    f"verified; nothing was sent") from None
-            except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
-                if not _never_connected(exc):
-                    raise OutcomeUnknownError(
-                        f"The connection to {host} broke before AllMySMS answered {endpoint} ({_reason(exc)}); "
-                        f"{unknown}", may_have_been_sent=sends) from None
-                wait = self.retry.delay(attempt, None)
-                if attempt == self.retry.attempts:
-                    raise ServiceUnavailableError(f"Could not connect to {host} after {attempt} tries "
-                                                  f"({_reason(exc)}); nothing was sent") from None
-                log.warning("Could not connect to %s (%s); trying again in %.1f s (try %d of %d)",
-                            host, _reason(exc), wait, attempt + 1, self.retry.attempts)
-                self.sleep(wait)
-                continue
-            except requests.exceptions.Timeout:
-                raise OutcomeUnknownError(
-                    f"AllMySMS did not answer {endpoint} within {self.timeouts.read:g} s; {unknown}",
-                    may_have_been_sent=sends) from None
-            except requests.exceptions.RequestException as exc:
-                raise OutcomeUnknownError(
-                    f"The answer of AllMySMS to {endpoint} was lost ({_reason(exc)}); {unknown}",
-                    may_have_been_sent=sends) from None
-            log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
-                      (time.monotonic() - started) * 1000)
-            if response.status_code in (429, 503):
-                self._wait_or_rebound(response, attempt, endpoint)
-                continue
-            return _json_body(response, endpoint, sends)
+            outcome = self._try(endpoint, body, sends, secret)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            wait = self.retry.delay(attempt, outcome.retry_after)
+            if attempt == self.retry.attempts:
+                raise outcome.error(f"{outcome.reason} after {attempt} tries of {endpoint}; nothing was sent")
+            if wait > self.retry.max_wait:
+                raise outcome.error(f"{outcome.reason} and asked to wait {wait:g} s; nothing was sent")
+            log.warning("%s; trying %s again in %.1f s (try %d of %d)", outcome.reason, endpoint, wait,
+                        attempt + 1, self.retry.attempts)
+            self.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    def _wait_or_rebound(self, response: requests.Response, attempt: int, endpoint: str) -> None:
+    def _try(self, endpoint: str, body: str, sends: bool, secret: str) -> dict[str, Any] | _Retry:
+        """One try. Errors are raised outside ``except`` blocks: no exception chain keeps the HTTP library's
+        exception, whose request holds the form and the key in it."""
+        started = time.monotonic()
+        self.watch.begin(self.timeouts.read)
+        failure: AllMySmsError | _Retry | None = None
+        try:
+            # Never follow a redirect: it would turn the POST into a GET, or carry the credentials elsewhere.
+            response = self.session.post(f"{self.base_url}{API_PATH}{endpoint}/", data=body, headers=FORM,
+                                         verify=self.verify, allow_redirects=False, stream=True,
+                                         proxies=self.proxies, timeout=(self.timeouts.connect, self.timeouts.read))
+            with response:
+                log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
+                          (time.monotonic() - started) * 1000)
+                return self._answer(response, endpoint, sends, secret)
+        except requests.RequestException as exc:
+            failure = self._failure(exc, endpoint, sends, secret)
+        if isinstance(failure, AllMySmsError):
+            raise failure
+        return failure
+
+    def _failure(self, exc: requests.RequestException, endpoint: str, sends: bool,
+                 secret: str) -> AllMySmsError | _Retry:
+        """What a failed try means, judged by how far the request got (the watch), else by the exception."""
+        host, unknown, reason = self.host, consequence(sends), quoted(_reason(exc), secret)
+        nothing_sent = self.watch.nothing_sent() or (self.watch.phase is None and _never_connected(exc))
+        if self.watch.phase != SENT and isinstance(exc, requests.exceptions.SSLError) and _certificate(exc):
+            return ConfigurationError(f"The TLS connection to {host} failed ({reason}); its certificate could "
+                                      f"not be verified; nothing was sent")
+        if nothing_sent:
+            return _Retry(f"Could not connect to {host} ({reason})")
+        if self.watch.phase is None and isinstance(exc, _UNUSABLE):
+            return ConfigurationError(f"The request to {host} could not be made ({reason}); check ALLMYSMS_API_URL "
+                                      f"and the proxy variables (HTTPS_PROXY, ALL_PROXY); nothing was sent")
+        if self.watch.expired() or _timed_out(exc):
+            return OutcomeUnknownError(f"AllMySMS did not answer {endpoint} within {self.timeouts.read:g} s; "
+                                       f"{unknown}", may_have_been_sent=sends)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return OutcomeUnknownError(f"The connection to {host} broke before AllMySMS answered {endpoint} "
+                                       f"({reason}); {unknown}", may_have_been_sent=sends)
+        return OutcomeUnknownError(f"The answer of AllMySMS to {endpoint} was lost ({reason}); {unknown}",
+                                   may_have_been_sent=sends)
+
+    def _answer(self, response: requests.Response, endpoint: str, sends: bool,
+                secret: str) -> dict[str, Any] | _Retry:
         code = response.status_code
-        retry_after = _retry_after(response.headers.get("Retry-After"))
-        wait = self.retry.delay(attempt, retry_after)
-        error = RateLimitedError if code == 429 else ServiceUnavailableError
-        what = "asked to slow down (HTTP 429)" if code == 429 else "is unavailable (HTTP 503)"
-        if attempt == self.retry.attempts:
-            raise error(f"AllMySMS {what} after {attempt} tries of {endpoint}; nothing was sent")
-        if wait > self.retry.max_wait:
-            raise error(f"AllMySMS {what} and asked to wait {wait:g} s; nothing was sent")
-        log.warning("AllMySMS %s; trying %s again in %.1f s (try %d of %d)",
-                    what, endpoint, wait, attempt + 1, self.retry.attempts)
-        self.sleep(wait)
+        if code in (429, 503):
+            with contextlib.suppress(requests.RequestException):  # read, so the connection serves the next try
+                read_capped(response, DRAIN_BYTES)
+            if code == 429:
+                return _Retry("AllMySMS asked to slow down (HTTP 429)", _retry_after(response), RateLimitedError)
+            return _Retry("AllMySMS is unavailable (HTTP 503)", _retry_after(response))
+        if 300 <= code < 400:
+            location = quoted(response.headers.get("Location", "nowhere"), secret)
+            raise ConfigurationError(f"AllMySMS answered {endpoint} with a redirect (HTTP {code}) to {location!r}; "
+                                     f"check ALLMYSMS_API_URL; nothing was sent")
+        if code != 200:
+            raise OutcomeUnknownError(f"AllMySMS answered {endpoint} with HTTP {code} "
+                                      f"{quoted(response.reason or '', secret)}; {consequence(sends)}",
+                                      may_have_been_sent=sends)
+        content = read_capped(response)
+        body = None if content is None else json_object(content)
+        if body is None:
+            raise MalformedResponseError(
+                f"AllMySMS answered {endpoint} with something that is not the expected JSON object "
+                f"({describe(response, None if content is None else len(content), secret)}); "
+                f"{consequence(sends)}", may_have_been_sent=sends)
+        return body
 
 
-def _json_body(response: requests.Response, endpoint: str, sends: bool) -> dict[str, Any]:
-    code = response.status_code
-    if 300 <= code < 400:
-        raise ConfigurationError(
-            f"AllMySMS answered {endpoint} with a redirect (HTTP {code}) to "
-            f"{response.headers.get('Location', 'nowhere')!r}; check ALLMYSMS_API_URL; nothing was sent")
-    if code != 200:
-        raise OutcomeUnknownError(f"AllMySMS answered {endpoint} with HTTP {code} {response.reason}; "
-                                  f"{consequence(sends)}", may_have_been_sent=sends)
-    try:
-        # JSON on the wire is UTF-8 (RFC 8259); json.loads(bytes) would first sniff for UTF-16 and UTF-32.
-        body = json.loads(response.content.decode("utf-8").removeprefix("\ufeff"))
-    except ValueError:  # UnicodeDecodeError included
-        body = None
-    if not isinstance(body, dict):
-        raise MalformedResponseError(
-            f"AllMySMS answered {endpoint} with something that is not the expected JSON object "
-            f"({_describe_content(response)}); {consequence(sends)}", may_have_been_sent=sends)
-    return body
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when unreadable."""
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -167,13 +211,34 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _never_connected(exc: requests.exceptions.RequestException) -> bool:
-    """True when the TCP connection was never made, so the request certainly did not reach the server."""
+    """By the exception alone (no watched connection reported): True when the TCP connection was never made."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     reason = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, NewConnectionError)
+
+
+def _timed_out(exc: requests.exceptions.RequestException) -> bool:
+    """A read timeout, whether requests says so (ReadTimeout) or wraps urllib3's while streaming the body."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(exc, requests.exceptions.Timeout) or isinstance(reason, ReadTimeoutError)
+
+
+def _certificate(exc: BaseException) -> bool:
+    """True when a TLS failure is the server's certificate being refused."""
+    seen: object = exc
+    for _ in range(5):
+        if isinstance(seen, (ssl.SSLCertVerificationError, CertificateError)):
+            return True
+        if isinstance(seen, MaxRetryError):
+            seen = seen.reason
+        elif isinstance(seen, BaseException) and seen.args:
+            seen = seen.args[-1] if isinstance(seen.args[-1], BaseException) else seen.args[0]
+        else:
+            break
+    return "certificate verify failed" in str(exc).lower()
 
 
 def _reason(exc: BaseException) -> str:
@@ -187,8 +252,3 @@ def _reason(exc: BaseException) -> str:
         text = str(cause)
         return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
     return str(cause)
-
-
-def _describe_content(response: requests.Response) -> str:
-    kind = response.headers.get("Content-Type", "no content type")
-    return f"HTTP {response.status_code}, {kind}, {len(response.content)} bytes"

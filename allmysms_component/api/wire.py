@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..rules.account import Credentials
 from ..rules.recipients import refused_by_api
+from .answer import quoted, redact, redact_all
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +119,17 @@ def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Seq
         raise _partial_without_ids(body, credentials, recipients)
     if status not in SUCCESS and status != PARTIAL:
         raise _rejection(status, body, credentials, sends=True)
+    key = credentials.api_key
     return SendResult(
         status=status,
-        status_text=_text(body.get("statusText")),
-        invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
-        campaign_id=_text(body.get("campaignId")) or None,
+        status_text=redact(_text(body.get("statusText")), key),
+        invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
+        campaign_id=redact(_text(body.get("campaignId")), key) or None,
         credits=_number(body, "credits"),
         credits_used=_number(body, "creditsUsed"),
         nb_contacts=_number(body, "nbContacts"),
         nb_sms=_number(body, "nbSms"),
-        sms_ids=sms_ids,
+        sms_ids=_redacted_ids(sms_ids, key),
     )
 
 
@@ -136,10 +138,11 @@ def read_simulation(body: Mapping[str, Any], credentials: Credentials) -> Simula
     status = _status(body, sends=False)
     if status not in SUCCESS:
         raise _rejection(status, body, credentials, sends=False)
+    key = credentials.api_key
     return SimulationResult(
         status=status,
-        status_text=_text(body.get("statusText")),
-        invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
+        status_text=redact(_text(body.get("statusText")), key),
+        invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
         nb_credits=_number(body, "nbCredits"),
         nb_contacts=_number(body, "nbContacts"),
         nb_sms=_number(body, "nbSms"),
@@ -153,7 +156,8 @@ def read_info(body: Mapping[str, Any], credentials: Credentials) -> AccountInfo:
         raise _rejection(as_int(status), body, credentials, sends=False)
     if not isinstance(status, str):
         raise MalformedResponseError("AllMySMS answered getInfo without a status; nothing was sent")
-    return AccountInfo(status_text=status, credits=_number(body, "credits"), login=credentials.login)
+    return AccountInfo(status_text=redact(status, credentials.api_key), credits=_number(body, "credits"),
+                       login=credentials.login)
 
 
 def _status(body: Mapping[str, Any], *, sends: bool) -> int:
@@ -166,7 +170,7 @@ def _status(body: Mapping[str, Any], *, sends: bool) -> int:
 
 def _rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
                sends: bool) -> ApiRejectedError | OutcomeUnknownError:
-    status_text = redact(_text(body.get("statusText")), credentials)
+    status_text = quoted(_text(body.get("statusText")), credentials.api_key)
     said = f" (status {status}: {status_text})" if status_text else f" (status {status})"
     if status == 102:
         return AuthenticationError(REFUSED[102] + said + "; check the login and API key of the step's "
@@ -185,8 +189,8 @@ def _partial_without_ids(body: Mapping[str, Any], credentials: Credentials,
                          recipients: Sequence[str]) -> ApiRejectedError | OutcomeUnknownError:
     """113 says some numbers were refused and the others sent; without SMS ids, only the refused numbers say
     which: nothing was sent only when they cover every recipient."""
-    refused = _invalid_numbers(body.get("invalidNumbers"))
-    status_text = redact(_text(body.get("statusText")), credentials)
+    refused = redact_all(_invalid_numbers(body.get("invalidNumbers")), credentials.api_key)
+    status_text = quoted(_text(body.get("statusText")), credentials.api_key)
     said = f" (status {PARTIAL}: {status_text})" if status_text else f" (status {PARTIAL})"
     matched, _ = refused_by_api(recipients, refused)
     others = len(recipients) - len(matched)
@@ -234,24 +238,36 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
 
 
 def _text(value: object) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
+    """A text field as text; a number as its digits; anything structured is dropped (after a success failing
+    would invite a second send, and quoting a deeply nested value could exhaust the stack)."""
+    if isinstance(value, str):
+        return value
+    return str(value) if _scalar(value) else ""
 
 
 def _invalid_numbers(value: object) -> list[str]:
     if not value:  # the usual answer: ""
         return []
     if isinstance(value, list):
-        return [str(v) for v in value if str(v)]
+        return [text for text in map(_text, value) if text]
     return [n for n in _text(value).split("|") if n]
+
+
+def _redacted_ids(sms_ids: list[SmsId], key: str) -> list[SmsId]:
+    texts = [text for entry in sms_ids for text in (entry["phoneNumber"], entry["smsId"])]
+    redacted = redact_all(texts, key)
+    if redacted is texts:
+        return sms_ids
+    return [{"phoneNumber": phone, "smsId": sms_id} for phone, sms_id in zip(redacted[::2], redacted[1::2],
+                                                                             strict=True)]
 
 
 def _sms_ids(value: object) -> list[SmsId]:
     if not isinstance(value, list):
         return []
-    return [{"phoneNumber": str(e["phoneNumber"]), "smsId": str(e["smsId"])}
-            for e in value if isinstance(e, dict) and "phoneNumber" in e and "smsId" in e]
+    return [{"phoneNumber": _text(e["phoneNumber"]), "smsId": _text(e["smsId"])}
+            for e in value if isinstance(e, dict) and _scalar(e.get("phoneNumber")) and _scalar(e.get("smsId"))]
 
 
-def redact(text: str, credentials: Credentials) -> str:
-    """Whatever the API echoes, the key never reaches an error message (defence in depth)."""
-    return text.replace(credentials.api_key, "***") if credentials.api_key else text
+def _scalar(value: object) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

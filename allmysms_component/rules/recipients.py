@@ -127,11 +127,13 @@ def _none_usable(invalid: list[str], label: str) -> str:
 
 
 def mask(number: str) -> str:
-    """A number as logs and errors may show it: enough to recognise, not enough to dial, and short even when
-    the entry is megabytes of junk (one star per hidden character up to MASK_MAX_HIDDEN)."""
+    """A number as logs and errors may show it: enough to recognise, not enough to dial (at most half of it
+    shown), and short even when the entry is megabytes of junk (one star per hidden character up to
+    MASK_MAX_HIDDEN)."""
     if len(number) <= 5:
         return "*" * len(number)
-    return number[:3] + "*" * min(len(number) - 5, MASK_MAX_HIDDEN) + number[-2:]
+    head = 3 if len(number) >= 10 else 0  # the country code, once it leaves most of the number hidden
+    return number[:head] + "*" * min(len(number) - head - 2, MASK_MAX_HIDDEN) + number[-2:]
 
 
 def mask_all(numbers: list[str], limit: int = 5) -> str:

@@ -1,0 +1,85 @@
+"""Reading what the server sends back, defensively: the body within a size cap, a JSON object or nothing, and
+any server text an error quotes made short, printable and free of the API key."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import requests
+
+# A sendSms answer for the 10,000 recipients a message may hold is about 1 MB; past 4 MiB (decompressed) it
+# is not an AllMySMS answer, and reading on would only cost memory.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+MAX_QUOTED = 200  # characters of server text an error message quotes
+
+
+def read_capped(response: requests.Response, limit: int = MAX_ANSWER_BYTES) -> bytes | None:
+    """The body, decompressed, or None once it passes ``limit`` bytes (the rest is never read or inflated:
+    urllib3 inflates at most one chunk at a time)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_object(content: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``content``, or None for anything else (nesting too deep for Python included)."""
+    try:
+        # JSON on the wire is UTF-8 (RFC 8259); json.loads(bytes) would first sniff for UTF-16 and UTF-32.
+        body = json.loads(content.decode("utf-8").removeprefix("\ufeff"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` without ``secret``, whether echoed as is or URL- or form-encoded (defence in depth: an API that
+    echoes its request would echo the key)."""
+    if not secret:
+        return text
+    for form in _forms(secret):
+        text = text.replace(form, "***")
+    return text
+
+
+def redact_all(texts: list[str], secret: str) -> list[str]:
+    """Each of ``texts`` redacted, in one pass over them all when none holds the key (the usual case, and a
+    send to 10,000 numbers has 20,000 of them)."""
+    blob = "\0".join(texts)
+    if not secret or not any(form in blob for form in _forms(secret)):
+        return texts
+    return [redact(text, secret) for text in texts]
+
+
+def _forms(secret: str) -> list[str]:
+    encoded = quote(secret, safe="", errors="surrogatepass")
+    form_encoded = quote_plus(secret, safe="", errors="surrogatepass")
+    forms = {secret, encoded, form_encoded, _lower_escapes(encoded), _lower_escapes(form_encoded),
+             secret.encode("utf-8", "surrogatepass").decode("latin-1")}  # as http.client decodes header bytes
+    return sorted(forms, key=len, reverse=True)
+
+
+def _lower_escapes(encoded: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda escape: escape[0].lower(), encoded)
+
+
+def quoted(text: str, secret: str, limit: int = MAX_QUOTED) -> str:
+    """Server text as an error message may show it: without the key, control characters escaped, short."""
+    text = redact(text, secret)
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
+
+
+def describe(response: requests.Response, size: int | None, secret: str) -> str:
+    """What came back instead of the expected JSON, for an error message."""
+    kind = quoted(response.headers.get("Content-Type", "no content type"), secret)
+    length = f"more than {MAX_ANSWER_BYTES // 1024 // 1024} MiB" if size is None else f"{size} bytes"
+    return f"HTTP {response.status_code}, {kind}, {length}"
