@@ -142,6 +142,20 @@ def _sandbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from .worker.main import run_worker
+
+    runtime.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
+    return run_worker()
+
+
+def _service(args: argparse.Namespace) -> int:
+    from .worker.main import run_service
+
+    runtime.configure_logging(sys.stdout)
+    return run_service(args.method)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -283,6 +297,17 @@ def _parser() -> argparse.ArgumentParser:
                        "validator does, plus that each main has a process function and the schemas are valid.")
     validate.add_argument("path", nargs="?", help="component.json to check (default: this component's)")
     validate.set_defaults(run=_validate)
+
+    worker = command("worker", "run as a platform step", "Run as a step of a flow on the platform: consume the "
+                     "step's RabbitMQ queue and publish to the flow's exchange, speaking the Node sailor's protocol. "
+                     "Configured by the ELASTICIO_* environment variables (docs/worker.md); SIGTERM stops it "
+                     "cleanly. Logs go to stdout as bunyan JSON lines.")
+    worker.set_defaults(run=_worker)
+
+    run_service = command("service", "run a one-shot platform service", "Run a platform service once and POST "
+                          "its result to ELASTICIO_POST_RESULT_URL: verifyCredentials checks ELASTICIO_CFG.")
+    run_service.add_argument("method", help="the service: verifyCredentials")
+    run_service.set_defaults(run=_service)
 
     serve = command("sandbox", "serve the AllMySMS simulator", "Serve the local AllMySMS API v9 simulator until "
                     "Ctrl-C, printing each SMS it receives.")
