@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import getpass
 import json
 import os
@@ -19,8 +20,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import descriptor, runtime
-from .validation import validate_component
+from . import context, runtime
+from .runtime.checks import validate_component
+from .settings import Settings
 
 EXIT_OK = 0
 EXIT_ERROR = 1      # the action emitted an error, the credentials were refused, component.json is invalid
@@ -62,7 +64,7 @@ def _send(args: argparse.Namespace) -> int:
     msg = runtime.new_incoming(body)
     with _api(args.sandbox) as simulator:
         cfg = _sandbox_cfg() if simulator else _credentials_from_env_or_prompt()
-        execution = runtime.execute(runtime.load_process(ACTION), msg, cfg)
+        execution = runtime.execute(_load_process(ACTION), msg, cfg)
         _print_events(execution, indent=2)
         if simulator:
             received = [_received_json(sms) for sms in simulator.received]
@@ -85,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     with _api(args.sandbox) as simulator:
         if cfg is None:
             cfg = _sandbox_cfg() if simulator else _credentials_from_env_or_prompt()
-        execution = runtime.execute(runtime.load_process(args.action), msg, cfg, snapshot)
+        execution = runtime.execute(_load_process(args.action), msg, cfg, snapshot)
         _print_events(execution)
     return _exit_code(execution)
 
@@ -103,7 +105,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else descriptor.component_json_path()
+    path = Path(args.path) if args.path else runtime.component_json_path()
     report = validate_component(path)
     for problem in report.errors:
         print(f"error: {problem}")
@@ -162,27 +164,28 @@ def _interrupt(signum: int, frame: object) -> None:
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
+def _load_process(action: str) -> runtime.Process:
+    return runtime.load_process(context.current().descriptor, action)
+
+
 @contextlib.contextmanager
 def _api(sandbox: bool) -> Iterator[Any]:
-    """With --sandbox: a simulator in this process, and the environment pointed at it while the block runs."""
+    """With --sandbox: a simulator in this process, and the component's context pointed at it while the block
+    runs (the deployment's other settings, such as timeouts, still come from the environment)."""
     if not sandbox:
         yield None
         return
     from .sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
 
     with AllMySmsSimulator() as simulator:
-        overrides = {"ALLMYSMS_API_URL": simulator.url, "ALLMYSMS_TRIAL_LOGIN": TRIAL_ACCOUNT.login,
-                     "ALLMYSMS_TRIAL_API_KEY": TRIAL_ACCOUNT.api_key}
-        saved = {name: os.environ.get(name) for name in overrides}
-        os.environ.update(overrides)
+        settings = dataclasses.replace(Settings.from_env(), api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
+                                       trial_api_key=TRIAL_ACCOUNT.api_key)
+        sandboxed = context.Context(settings)
         try:
-            yield simulator
+            with context.using(sandboxed):
+                yield simulator
         finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+            sandboxed.close()
 
 
 def _sandbox_cfg() -> dict[str, str]:

@@ -54,9 +54,14 @@ class InsufficientCreditError(ApiRejectedError):
 
 
 class OutcomeUnknownError(AllMySmsError):
-    """The request reached AllMySMS but no usable answer came back: the SMS may have been sent."""
+    """The request reached AllMySMS but no usable answer came back, or an answer this component cannot read
+    (``status``: an unknown AllMySMS status): the SMS may have been sent."""
 
     may_have_been_sent = True
+
+    def __init__(self, message: str, *, may_have_been_sent: bool | None = None, status: int | None = None) -> None:
+        super().__init__(message, may_have_been_sent=may_have_been_sent)
+        self.status = status
 
 
 class MalformedResponseError(AllMySmsError):

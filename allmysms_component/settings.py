@@ -6,7 +6,6 @@ raised before any HTTP request.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -15,6 +14,9 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
+# The variables read, in the order Settings.parse takes them.
+ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_CONNECT_TIMEOUT", "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_TRIAL_LOGIN",
+            "ALLMYSMS_TRIAL_API_KEY")
 DEFAULT_API_URL = "https://api.allmysms.com"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -36,26 +38,26 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        # Read on every message (the environment may change), parsed once per distinct set of values.
-        get = env.get
-        return _parse(get("ALLMYSMS_API_URL", ""), get("ALLMYSMS_CONNECT_TIMEOUT", ""),
-                      get("ALLMYSMS_READ_TIMEOUT", ""), get("ALLMYSMS_TRIAL_LOGIN", ""),
-                      get("ALLMYSMS_TRIAL_API_KEY", ""))
+        return cls.parse(raw_values(os.environ if env is None else env))
+
+    @classmethod
+    def parse(cls, raw: tuple[str, ...]) -> Settings:
+        """Settings from the raw values of ENV_VARS, in that order; a refused value raises ConfigurationError."""
+        api_url, connect, read, trial_login, trial_api_key = raw
+        return cls(
+            api_url=check_api_url(api_url.strip() or DEFAULT_API_URL),
+            timeouts=Timeouts(
+                connect=_seconds("ALLMYSMS_CONNECT_TIMEOUT", connect, DEFAULT_CONNECT_TIMEOUT),
+                read=_seconds("ALLMYSMS_READ_TIMEOUT", read, DEFAULT_READ_TIMEOUT),
+            ),
+            trial_login=trial_login.strip(),
+            trial_api_key=trial_api_key.strip(),
+        )
 
 
-@functools.lru_cache(maxsize=8)
-def _parse(api_url: str, connect: str, read: str, trial_login: str, trial_api_key: str) -> Settings:
-    """Settings from the raw variables; a refused value raises each time (lru_cache keeps no exceptions)."""
-    return Settings(
-        api_url=check_api_url(api_url.strip() or DEFAULT_API_URL),
-        timeouts=Timeouts(
-            connect=_seconds("ALLMYSMS_CONNECT_TIMEOUT", connect, DEFAULT_CONNECT_TIMEOUT),
-            read=_seconds("ALLMYSMS_READ_TIMEOUT", read, DEFAULT_READ_TIMEOUT),
-        ),
-        trial_login=trial_login.strip(),
-        trial_api_key=trial_api_key.strip(),
-    )
+def raw_values(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The raw values Settings are parsed from: cheap to read and compare on every message."""
+    return tuple(env.get(name, "") for name in ENV_VARS)
 
 
 def check_api_url(url: str) -> str:

@@ -9,20 +9,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .client import shared_client
-from .credentials import user_credentials
+from . import context
 from .errors import AllMySmsError, ApiRejectedError
-from .settings import Settings
+from .rules.account import TRIAL_MAX_RECIPIENTS, user_credentials
+from .rules.text import TRIAL_PREFIX
 
 log = logging.getLogger(__name__)
 
-TRIAL_NOTE = ("The login or the API key is blank: the step runs in trial mode with the deployment's demo "
-              "account, prefixes texts with 'TRIAL USE: ' and sends to at most 2 recipients.")
+TRIAL_NOTE = (f"The login or the API key is blank: the step runs in trial mode with the deployment's demo "
+              f"account, prefixes texts with {TRIAL_PREFIX!r} and sends to at most {TRIAL_MAX_RECIPIENTS} "
+              f"recipients.")
 
 
 def verify(credentials: object) -> dict[str, Any]:
     try:
-        settings = Settings.from_env()
+        ctx = context.current()
+        settings = ctx.settings
         account = user_credentials(credentials)
         if account is None:
             log.info("Credentials blank: trial mode")
@@ -32,7 +34,7 @@ def verify(credentials: object) -> dict[str, Any]:
                          "ALLMYSMS_TRIAL_API_KEY), so sending will fail until it is set up or both fields "
                          "are filled in.")
             return {"verified": True, "trial": True, "message": note}
-        info = shared_client(settings.api_url, settings.timeouts).get_info(account)
+        info = ctx.client.get_info(account)
     except ApiRejectedError as exc:
         log.info("Credentials refused by AllMySMS (status %s)", exc.status)
         return {"verified": False, "reason": exc.message}

@@ -42,9 +42,9 @@ from typing import Any, Protocol
 from unittest import mock
 
 import requests
+from allmysms_component.client import DEFAULT_TIMEOUTS, shared_client
 
 from allmysms_component.actions.send_sms import process
-from allmysms_component.client import DEFAULT_TIMEOUTS, shared_client
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator, _Handler
 from allmysms_component.settings import Settings
 

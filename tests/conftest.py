@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from allmysms_component import client
+from allmysms_component import context
 
 ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_CONNECT_TIMEOUT",
             "ALLMYSMS_READ_TIMEOUT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "LOG_LEVEL")
@@ -20,10 +20,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     yield
-    with client._clients_lock:
-        for shared in client._clients.values():
-            shared.close()
-        client._clients.clear()
+    context.use(None)  # back to following the environment, with fresh connection pools
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from allmysms_component import descriptor
-from allmysms_component.client import AllMySmsClient, RetryPolicy, SmsRequest, shared_client
-from allmysms_component.credentials import Credentials
+from allmysms_component import context
+from allmysms_component.api import AllMySmsClient, RetryPolicy, SmsRequest
 from allmysms_component.errors import (
     ApiRejectedError,
     AuthenticationError,
@@ -31,6 +30,7 @@ from allmysms_component.errors import (
     Rebound,
     ServiceUnavailableError,
 )
+from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Timeouts
 
 from .conftest import API_KEY
@@ -130,12 +130,11 @@ def test_unicode_text_is_sent_as_utf8_not_escaped(api: responses.RequestsMock, c
     assert json.loads(form_of(api.calls[0])["smsData"])["DATA"]["MESSAGE"] == "Café 😀"
 
 
-def test_user_agent_names_the_component_and_its_version(api: responses.RequestsMock,
-                                                        client: AllMySmsClient) -> None:
+def test_user_agent_names_the_component_and_its_version(api: responses.RequestsMock) -> None:
     api.post(SEND, json=SENT)
-    client.send_sms(CREDENTIALS, REQUEST)
+    context.current().client.send_sms(CREDENTIALS, REQUEST)
     agent = api.calls[0].request.headers["User-Agent"]
-    assert agent.startswith(f"allmysms-component/{descriptor.load().version} ")
+    assert agent.startswith(f"allmysms-component/{context.current().descriptor.version} ")
 
 
 def test_every_request_has_connect_and_read_timeouts(api: responses.RequestsMock, sleeps: Sleeps) -> None:
@@ -268,9 +267,10 @@ def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.Reques
 def test_an_unknown_status_says_the_sms_may_have_been_sent(api: responses.RequestsMock,
                                                            client: AllMySmsClient) -> None:
     api.post(SEND, json={"status": 199, "statusText": "new"})
-    with pytest.raises(ApiRejectedError, match="does not know") as raised:
+    with pytest.raises(OutcomeUnknownError, match="does not know") as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert raised.value.may_have_been_sent
+    assert raised.value.status == 199
 
 
 def test_an_api_key_echoed_in_the_status_text_is_redacted(api: responses.RequestsMock,
@@ -437,19 +437,25 @@ def test_get_info_with_bad_credentials_raises_authentication_error(api: response
 
 # -- the connection pool ----------------------------------------------------------------------------------
 
-def test_the_shared_client_is_one_per_url_and_timeouts() -> None:
-    first = shared_client(BASE, Timeouts())
-    assert shared_client(BASE, Timeouts()) is first
-    assert shared_client(BASE, Timeouts(read=5)) is not first
+def test_the_shared_client_is_one_per_url_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLMYSMS_API_URL", BASE)
+    first = context.current().client
+    assert context.current().client is first
+    monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "demo")  # a setting the client does not depend on
+    assert context.current().client is first
+    monkeypatch.setenv("ALLMYSMS_READ_TIMEOUT", "5")
+    assert context.current().client is not first
+    assert context.current().client.timeouts == Timeouts(read=5)
 
 
-def test_threads_asking_at_once_get_the_same_shared_client() -> None:
+def test_threads_asking_at_once_get_the_same_shared_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLMYSMS_API_URL", "https://other.example")
     seen: list[AllMySmsClient] = []
     barrier = threading.Barrier(8)
 
     def ask() -> None:
         barrier.wait()
-        seen.append(shared_client("https://other.example", Timeouts()))
+        seen.append(context.current().client)
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
     for thread in threads:

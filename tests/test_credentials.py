@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from allmysms_component.credentials import (
+from allmysms_component.errors import ConfigurationError
+from allmysms_component.rules.account import (
     TRIAL_MAX_RECIPIENTS,
     Account,
     Credentials,
     resolve,
     user_credentials,
 )
-from allmysms_component.errors import ConfigurationError
 from allmysms_component.settings import Settings
 
 API_KEY = "k3y-Sup3r-S3cret-0123456789"

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from jsonschema import Draft3Validator
 
-from allmysms_component import descriptor
+from allmysms_component import context
 from allmysms_component.errors import ConfigurationError, InvalidInputError
+from allmysms_component.runtime import descriptor
+from allmysms_component.runtime.descriptor import Descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENT_JSON = ROOT / "component.json"
@@ -40,7 +42,7 @@ def _data() -> dict[str, Any]:
 
 def _problems(body: object) -> InvalidInputError:
     with pytest.raises(InvalidInputError) as caught:
-        descriptor.load().action("sendSMS").validate(body)
+        context.current().descriptor.action("sendSMS").validate(body)
     return caught.value
 
 
@@ -67,7 +69,7 @@ def test_version_is_semver() -> None:
 
 
 def test_descriptor_version_is_the_file_version() -> None:
-    assert descriptor.load().version == _data()["version"]
+    assert context.current().descriptor.version == _data()["version"]
 
 
 def test_component_json_path_is_the_repository_file() -> None:
@@ -75,7 +77,7 @@ def test_component_json_path_is_the_repository_file() -> None:
 
 
 def test_load_parses_the_file_once() -> None:
-    assert descriptor.load() is descriptor.load()
+    assert context.current().descriptor is context.current().descriptor
 
 
 # --- component.json: credentials ---------------------------------------------------------------------------
@@ -162,11 +164,11 @@ def test_component_has_no_triggers() -> None:
 # --- validate: valid input ---------------------------------------------------------------------------------
 
 def test_valid_body_passes() -> None:
-    descriptor.load().action("sendSMS").validate(dict(VALID_BODY))
+    context.current().descriptor.action("sendSMS").validate(dict(VALID_BODY))
 
 
 def test_extra_unknown_properties_are_allowed() -> None:
-    descriptor.load().action("sendSMS").validate(_body(somethingElse=42, nested={"a": [1, 2]}))
+    context.current().descriptor.action("sendSMS").validate(_body(somethingElse=42, nested={"a": [1, 2]}))
 
 
 # --- validate: missing, wrong type, empty ------------------------------------------------------------------
@@ -234,7 +236,7 @@ def test_non_object_body_is_refused(body: object) -> None:
     "Abc", "ABC", "abc", "A12", "aB3", "MyShop", "Shop2024", "Abcdefghijk", "Z0000000000",
 ], ids=["3-letters", "upper", "lower", "letter-digits", "mixed", "word", "word-digits", "11", "11-digits"])
 def test_sender_name_accepted(sender: str) -> None:
-    descriptor.load().action("sendSMS").validate(_body(senderName=sender))
+    context.current().descriptor.action("sendSMS").validate(_body(senderName=sender))
 
 
 @pytest.mark.parametrize("sender", [
@@ -268,22 +270,19 @@ def _modified() -> dict[str, Any]:
     return data
 
 
-def test_validator_follows_a_descriptor_built_from_modified_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(descriptor, "_descriptor", descriptor.Descriptor(_modified()))
-    action = descriptor.load().action("sendSMS")
+def test_validator_follows_a_descriptor_built_from_modified_json() -> None:
+    context.use(context.Context(descriptor=Descriptor(_modified())))
+    action = context.current().descriptor.action("sendSMS")
     action.validate(_body(senderName="1234"))
     with pytest.raises(InvalidInputError) as caught:
         action.validate(_body(senderName="MyShop"))
     assert caught.value.problems == ["From (senderName) 'MyShop' is not allowed; allowed: exactly four digits"]
 
 
-def test_validator_reads_the_schema_from_the_component_json_file(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_validator_reads_the_schema_from_the_component_json_file(tmp_path: Path) -> None:
     path = tmp_path / "component.json"
     path.write_text(json.dumps(_modified()), encoding="utf-8")
-    monkeypatch.setattr(descriptor, "_CANDIDATES", (path,))
-    monkeypatch.setattr(descriptor, "_descriptor", None)
-    action = descriptor.load().action("sendSMS")
+    action = Descriptor.load(path).action("sendSMS")
     action.validate(_body(senderName="1234"))
     with pytest.raises(InvalidInputError) as caught:
         action.validate(_body(senderName="MyShop"))
@@ -294,19 +293,16 @@ def test_validator_reads_the_schema_from_the_component_json_file(
 def test_a_field_made_optional_in_the_json_is_no_longer_required() -> None:
     data = copy.deepcopy(_data())
     data["actions"]["sendSMS"]["metadata"]["in"]["properties"]["senderName"]["required"] = False
-    action = descriptor.Descriptor(data).action("sendSMS")
+    action = Descriptor(data).action("sendSMS")
     action.validate({"mobileNumbers": "33612345678", "messageText": "Hello"})
 
 
-def test_missing_component_json_is_a_configuration_error(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(descriptor, "_CANDIDATES", (tmp_path / "component.json",))
-    monkeypatch.setattr(descriptor, "_descriptor", None)
+def test_missing_component_json_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
-        descriptor.load()
+        descriptor.component_json_path((tmp_path / "component.json",))
 
 
 def test_unknown_action_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        descriptor.load().action("sendFax")
+        context.current().descriptor.action("sendFax")
     assert "sendFax" in str(caught.value)

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 
 from allmysms_component.actions.send_sms import process
-from allmysms_component.client import DEFAULT_RETRY, AllMySmsClient, SmsRequest
-from allmysms_component.credentials import Credentials
+from allmysms_component.api import DEFAULT_RETRY, AllMySmsClient, SmsRequest
 from allmysms_component.errors import (
     AllMySmsError,
     ApiRejectedError,
@@ -33,6 +32,7 @@ from allmysms_component.errors import (
     Rebound,
     ServiceUnavailableError,
 )
+from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import Account, AllMySmsSimulator, Fault
 
 API_KEY = "matrix-S3cret-Key-424242"

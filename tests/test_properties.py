@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft3Validator
 from requests import PreparedRequest
 
-from allmysms_component import descriptor
+from allmysms_component import context
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import AllMySmsError, InvalidInputError
-from allmysms_component.recipients import Recipients, mask, normalize, parse
-from allmysms_component.text import PreparedText, count_segments, prepare
+from allmysms_component.rules.recipients import Recipients, mask, normalize, parse
+from allmysms_component.rules.text import PreparedText, count_segments, prepare
 
 from .conftest import API_KEY
 
@@ -42,7 +42,7 @@ PREFIX = "TRIAL USE: "
 LIMIT = 160
 VALID_BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
 FIELDS = tuple(VALID_BODY)
-OUT_SCHEMA: dict[str, Any] = descriptor.load().data["actions"]["sendSMS"]["metadata"]["out"]
+OUT_SCHEMA: dict[str, Any] = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
 MB10 = 10 * 1024 * 1024
 MEMORY_FACTOR = 4  # peak extra memory while handling a hostile value, in multiples of the value's own size
 

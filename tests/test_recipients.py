@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from allmysms_component.errors import InvalidInputError
-from allmysms_component.recipients import MAX_ENTRIES, Recipients, mask, mask_all, normalize, parse
+from allmysms_component.rules.recipients import MAX_ENTRIES, Recipients, mask, mask_all, normalize, parse
 
 FR = "33612345678"
 

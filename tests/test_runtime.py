@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from allmysms_component import runtime
+from allmysms_component import context, runtime
 from allmysms_component.actions import send_sms
 from allmysms_component.errors import InvalidInputError, Rebound
-from allmysms_component.messages import new_message
+from allmysms_component.runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
+from allmysms_component.runtime.messages import new_message
 
 
 def returns(msg: Any, cfg: Any, snapshot: Any = None) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def returns_nothing(msg: Any, cfg: Any, snapshot: Any = None) -> None:
 
 
 def returns_too_much(msg: Any, cfg: Any, snapshot: Any = None) -> dict[str, Any]:
-    return new_message({"blob": "x" * (runtime.OUTGOING_MESSAGE_SIZE_LIMIT + 1)})
+    return new_message({"blob": "x" * (OUTGOING_MESSAGE_SIZE_LIMIT + 1)})
 
 
 def test_a_returned_message_becomes_data_then_end_and_is_acked() -> None:
@@ -81,7 +82,7 @@ def test_a_message_over_the_platform_size_limit_is_an_error() -> None:
 
 
 def test_the_action_is_loaded_through_main_in_component_json() -> None:
-    assert runtime.load_process("sendSMS") is send_sms.process
+    assert runtime.load_process(context.current().descriptor, "sendSMS") is send_sms.process
 
 
 def test_module_name_follows_the_main_path() -> None:

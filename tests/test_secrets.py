@@ -17,10 +17,11 @@ import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from allmysms_component import context
 from allmysms_component.actions.send_sms import process
-from allmysms_component.client import AllMySmsClient
-from allmysms_component.credentials import Credentials
+from allmysms_component.api import AllMySmsClient
 from allmysms_component.errors import AllMySmsError
+from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Settings
 from allmysms_component.verify_credentials import verify
 
@@ -59,9 +60,11 @@ def api() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("allmysms_component.client.time.sleep", lambda seconds: None)
+@pytest.fixture
+def no_waiting() -> None:
+    """The retries of the "refused" scenario, without their back-off waits."""
+    settings = Settings.from_env()
+    context.use(context.Context(settings, client=AllMySmsClient(settings.api_url, sleep=lambda seconds: None)))
 
 
 def everything_said(caplog: pytest.LogCaptureFixture, outcome: object) -> str:
@@ -84,8 +87,8 @@ def run(caplog: pytest.LogCaptureFixture, action: Callable[[], Any]) -> object:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_the_api_key_appears_nowhere(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
-                                     scenario: str) -> None:
+def test_the_api_key_appears_nowhere(no_waiting: None, api: responses.RequestsMock,
+                                     caplog: pytest.LogCaptureFixture, scenario: str) -> None:
     SCENARIOS[scenario](api)
     msg = {"id": "m", "body": {"mobileNumbers": ",".join(NUMBERS), "senderName": "MyShop", "messageText": TEXT}}
     outcome = run(caplog, lambda: process(msg, {"login": "me", "apiKey": API_KEY}))
@@ -93,7 +96,7 @@ def test_the_api_key_appears_nowhere(api: responses.RequestsMock, caplog: pytest
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_full_numbers_and_the_text_are_never_logged(api: responses.RequestsMock,
+def test_full_numbers_and_the_text_are_never_logged(no_waiting: None, api: responses.RequestsMock,
                                                     caplog: pytest.LogCaptureFixture, scenario: str) -> None:
     SCENARIOS[scenario](api)
     msg = {"id": "m", "body": {"mobileNumbers": ",".join([*NUMBERS, "bad-entry-12"]), "senderName": "MyShop",

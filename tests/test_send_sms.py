@@ -11,16 +11,14 @@ import pytest
 import responses
 from jsonschema import Draft3Validator
 
-from allmysms_component import descriptor
+from allmysms_component import context
 from allmysms_component.actions.send_sms import process
-from allmysms_component.client import shared_client
 from allmysms_component.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidInputError,
     OutcomeUnknownError,
 )
-from allmysms_component.settings import Settings
 
 from .conftest import API_KEY, TRIAL_API_KEY
 
@@ -58,7 +56,7 @@ def sent_form(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:
 def test_output_body_is_valid_against_metadata_out(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer(["33612345678"]))
     out = process(message(), CFG)
-    schema = descriptor.load().data["actions"]["sendSMS"]["metadata"]["out"]
+    schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
     assert list(Draft3Validator(schema).iter_errors(out["body"])) == []
     assert set(out["body"]) == set(schema["properties"])
 
@@ -268,10 +266,9 @@ def test_the_api_url_comes_from_the_environment(api: responses.RequestsMock,
 def test_messages_share_one_connection_pool(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer(["33612345678"]))
     process(message(), CFG)
-    settings = Settings.from_env()
-    first = shared_client(settings.api_url, settings.timeouts)
+    first = context.current().client
     process(message(), CFG)
-    assert shared_client(settings.api_url, settings.timeouts) is first
+    assert context.current().client is first
     assert len(api.calls) == 2
 
 

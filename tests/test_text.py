@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from allmysms_component import text
 from allmysms_component.errors import InvalidInputError
-from allmysms_component.text import MAX_LENGTH, TRIAL_PREFIX, count_segments, prepare, truncate
+from allmysms_component.rules import text
+from allmysms_component.rules.text import MAX_LENGTH, TRIAL_PREFIX, count_segments, prepare, truncate
 
 # Clusters a reader sees as one character, each made of several code points.
 CLUSTERS = {

@@ -2,7 +2,7 @@
 
 The platform calls ``process(msg, cfg, snapshot)`` once per incoming message. It returns the output message,
 or raises one of the component's errors (``errors.Rebound`` when the platform should redeliver later).
-Nothing here keeps state between messages except the shared connection pool.
+What it shares between messages (settings, the connection pool, component.json) comes from ``context``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .. import descriptor, recipients, text
-from ..client import SendResult, SmsRequest, shared_client
-from ..credentials import TRIAL_MAX_RECIPIENTS, resolve
+from .. import context
+from ..api import SendResult, SmsRequest
 from ..errors import InvalidInputError
-from ..messages import Message, new_id, new_message
-from ..settings import Settings
+from ..rules import recipients, text
+from ..rules.account import TRIAL_MAX_RECIPIENTS, resolve
+from ..runtime import Message, new_id, new_message
 
 ACTION = "sendSMS"
 MAX_CLI_MSG_ID = 64
@@ -29,24 +29,24 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """Send the message's text to its mobile numbers; return the output message."""
     started = time.perf_counter()
     body = _body(msg)
-    descriptor.load().action(ACTION).validate(body)
-    numbers = recipients.parse(body["mobileNumbers"])
+    ctx = context.current()
+    schema = ctx.descriptor.action(ACTION)
+    schema.validate(body)
+    numbers = recipients.parse(body["mobileNumbers"], label=schema.label("mobileNumbers"))
 
-    settings = Settings.from_env()
-    account = resolve(cfg, settings)
+    account = resolve(cfg, ctx.settings)
     if account.trial:
         numbers = numbers.limited(TRIAL_MAX_RECIPIENTS)
-    prepared = text.prepare(body["messageText"], trial=account.trial)
+    prepared = text.prepare(body["messageText"], trial=account.trial, label=schema.label("messageText"))
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
                          cli_msg_id=_cli_msg_id(msg))
 
     _log_plan(numbers, prepared, account.trial)
-    result = shared_client(settings.api_url, settings.timeouts).send_sms(account.credentials, request)
+    result = ctx.client.send_sms(account.credentials, request)
 
-    if log.isEnabledFor(logging.INFO):
-        log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
-                 "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
-                 len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
+    log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
+             "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
+             len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
     invalid = numbers.invalid
     if result.invalid_numbers:
         log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
@@ -60,17 +60,16 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
-    if log.isEnabledFor(logging.INFO):  # the masked list is built eagerly: only when it will be logged
-        log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
-                 len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
+    log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
+             len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
     if numbers.invalid:
         log.warning("%d malformed entr%s not sent: %s", len(numbers.invalid),
                     "y" if len(numbers.invalid) == 1 else "ies", recipients.mask_all(numbers.invalid))
     if numbers.skipped:
         log.info("%d number(s) skipped (duplicates%s)", len(numbers.skipped),
-                 ", or over the trial limit of 2" if trial else "")
+                 f", or over the trial limit of {TRIAL_MAX_RECIPIENTS}" if trial else "")
     if prepared.truncated:
-        log.warning("The message text was truncated to 160 characters")
+        log.warning("The message text was truncated to %d characters", text.MAX_LENGTH)
 
 
 def _body(msg: object) -> Mapping[str, Any]:

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
+from .. import runtime
 from .settings import PREFIX, number
 
 log = logging.getLogger(__name__)
@@ -59,20 +60,9 @@ def _call(method: str, env: Mapping[str, str], verify: Callable[[Any], Any]) -> 
         cfg = json.loads(raw)
     except ValueError:
         raise ServiceError("Unable to parse CFG") from None
-    result = normalise(verify, cfg)
+    result = runtime.verify(verify, cfg)  # normalised as the sailor does
     log.info("Credentials check: %s", "verified" if result.get("verified") else "not verified")
     return result
-
-
-def normalise(verify: Callable[[Any], Any], cfg: Any) -> dict[str, Any]:
-    """The check's answer as the sailor reports it."""
-    try:
-        result = verify(cfg)
-    except Exception as exc:  # a failed check is an answer, not a failure of the service
-        return {"verified": False, "reason": str(exc)}
-    if isinstance(result, Mapping) and "verified" in result:
-        return dict(result)
-    return {"verified": True}
 
 
 def post(url: str, payload: Mapping[str, Any], *, tries: int, pause: float,

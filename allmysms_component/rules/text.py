@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 MAX_LENGTH = 160
 TRIAL_PREFIX = "TRIAL USE: "
@@ -43,8 +43,10 @@ class PreparedText:
     segments: int
 
 
-def prepare(message: str, *, trial: bool = False) -> PreparedText:
-    """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant."""
+def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> PreparedText:
+    """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant.
+
+    ``label`` names the field in errors (its UI label from component.json)."""
     prefix = TRIAL_PREFIX if trial else ""
     full = prefix + message
     text = truncate(full, MAX_LENGTH)
@@ -52,18 +54,18 @@ def prepare(message: str, *, trial: bool = False) -> PreparedText:
     bad = _FORBIDDEN.search(text)
     if bad:
         raise InvalidInputError(
-            [f"Message Text ({FIELD}) contains the control character U+{ord(bad.group()):04X} at position "
+            [f"{label} contains the control character U+{ord(bad.group()):04X} at position "
              f"{bad.start() - len(prefix) + 1}; only printable characters, tabs and line breaks can be sent"],
             field=FIELD)
     if not message.strip():
-        raise InvalidInputError([f"Message Text ({FIELD}) is blank"], field=FIELD)
+        raise InvalidInputError([f"{label} is blank"], field=FIELD)
     if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
-        raise InvalidInputError([f"Message Text ({FIELD}) starts with a character longer than {MAX_LENGTH} "
+        raise InvalidInputError([f"{label} starts with a character longer than {MAX_LENGTH} "
                                  f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
     if not sent.strip():
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
-        raise InvalidInputError([f"Message Text ({FIELD}) is blank in the part that is sent: the first "
+        raise InvalidInputError([f"{label} is blank in the part that is sent: the first "
                                  f"{len(sent)} characters are spaces or line breaks and the rest is cut off at "
                                  f"{MAX_LENGTH}"], field=FIELD)
     encoding, segments = count_segments(text)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .runtime import module_name
+from .execution import module_name
 
 VIEW_CLASSES = frozenset({
     "TextFieldView", "TextAreaView", "CheckBoxView", "SelectView", "MultiSelectView", "PasswordFieldView",

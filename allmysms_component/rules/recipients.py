@@ -12,9 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 MAX_ENTRIES = 10_000
+RECOMMENDED_ENTRIES = 2_000
 MASK_MAX_HIDDEN = 20  # a number has at most 15 digits: a longer run of stars says nothing more
 FIELD = "mobileNumbers"
 
@@ -57,8 +58,10 @@ def _ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
-def parse(raw: str) -> Recipients:
-    """Split, clean and de-duplicate a list of numbers; raise InvalidInputError if none is usable."""
+def parse(raw: str, *, label: str = FIELD) -> Recipients:
+    """Split, clean and de-duplicate a list of numbers; raise InvalidInputError if none is usable.
+
+    ``label`` names the field in errors (its UI label from component.json)."""
     numbers: list[str] = []
     invalid: list[str] = []
     skipped: list[str] = []
@@ -71,8 +74,8 @@ def parse(raw: str) -> Recipients:
         count += 1
         if count > MAX_ENTRIES:
             raise InvalidInputError(
-                [f"Mobile numbers ({FIELD}) has more than {MAX_ENTRIES} numbers; split the list into several "
-                 f"messages (up to 2000 per message are recommended)"], field=FIELD)
+                [f"{label} has more than {MAX_ENTRIES} numbers; split the list into several messages (up to "
+                 f"{RECOMMENDED_ENTRIES} per message are recommended)"], field=FIELD)
         number = normalize(entry)
         if number is None:
             invalid.append(entry)
@@ -82,16 +85,16 @@ def parse(raw: str) -> Recipients:
             seen.add(number)
             numbers.append(number)
     if not numbers:
-        raise InvalidInputError([_none_usable(invalid)], field=FIELD)
+        raise InvalidInputError([_none_usable(invalid, label)], field=FIELD)
     return Recipients(numbers, invalid, skipped)
 
 
-def _none_usable(invalid: list[str]) -> str:
+def _none_usable(invalid: list[str], label: str) -> str:
     allowed = "a number has 6 to 15 digits, optionally after + or 00, e.g. 33612345678"
     if not invalid:
-        return f"Mobile numbers ({FIELD}) has no number; {allowed}"
+        return f"{label} has no number; {allowed}"
     examples = ", ".join(mask(entry) for entry in invalid[:3])
-    return (f"Mobile numbers ({FIELD}) has no usable number: {len(invalid)} "
+    return (f"{label} has no usable number: {len(invalid)} "
             f"{'entry is' if len(invalid) == 1 else 'entries are'} malformed ({examples}); {allowed}")
 
 

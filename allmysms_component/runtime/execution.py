@@ -1,10 +1,9 @@
-"""What the platform does around ``process``, in Python: events, the ack/reject decision, JSON-line logs.
+"""What the platform does around ``process``, in Python: events and the ack/reject decision.
 
 Modelled on sailor-nodejs (reference: elasticio-platform.md, section 2): a returned message becomes a
 ``data`` event then ``end``; an exception becomes an ``error`` event ``{name, message, stack}`` then ``end``;
 ``Rebound`` becomes a ``rebound`` event then ``end``. The message is rejected if an error was emitted,
-acknowledged otherwise. Logs are bunyan JSON lines with the message and thread ids. The action modules know
-nothing of this file.
+acknowledged otherwise. The action modules know nothing of this file.
 
 Several outputs (the sailor's ``this.emit``): ``process`` may be a generator. Each value it yields is emitted
 at once, before the generator resumes: a message is a ``data`` event; ``Event("snapshot", obj)`` replaces the
@@ -17,23 +16,18 @@ sailor.
 
 from __future__ import annotations
 
-import contextvars
 import importlib
 import inspect
 import json
 import logging
-import os
-import socket
-import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
-from . import descriptor
-from .errors import Rebound
-from .messages import Message, new_id
+from ..errors import Rebound
+from .descriptor import Descriptor
+from .logs import message_log_context
 
 OUTGOING_MESSAGE_SIZE_LIMIT = 10_485_760  # bytes, the sailor's limit for one emitted message
 
@@ -73,9 +67,9 @@ def error_payload(exc: BaseException) -> dict[str, str]:
     }
 
 
-def load_process(action: str) -> Process:
+def load_process(descriptor: Descriptor, action: str) -> Process:
     """The ``process`` function of an action, found through its ``main`` in component.json."""
-    module = importlib.import_module(module_name(descriptor.load().data["actions"][action]["main"]))
+    module = importlib.import_module(module_name(descriptor.main(action)))
     process: Process = module.process
     return process
 
@@ -84,17 +78,6 @@ def module_name(main: str) -> str:
     """``./allmysms_component/actions/send_sms.py`` -> ``allmysms_component.actions.send_sms``."""
     path = main.removeprefix("./").removesuffix(".py")
     return path.replace("/", ".")
-
-
-def new_incoming(body: Any, *, message_id: str | None = None, thread_id: str | None = None) -> Message:
-    """A platform message as it reaches a step, with the headers the sailor carries."""
-    return {
-        "id": message_id or new_id(),
-        "body": body,
-        "attachments": {},
-        "headers": {"threadId": thread_id or new_id()},
-        "metadata": {},
-    }
 
 
 def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None,
@@ -110,7 +93,13 @@ def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None,
             emit(event)
         execution.events.append(event)
 
-    token = _context.set(_log_context(msg))
+    with message_log_context(msg):
+        _run(process, msg, cfg, snapshot, record)
+    record(Event("end"))
+    return execution
+
+
+def _run(process: Process, msg: Any, cfg: Any, snapshot: Any, record: Callable[[Event], None]) -> None:
     try:
         result = process(msg, cfg, snapshot)
         if inspect.isgenerator(result):
@@ -127,10 +116,6 @@ def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None,
     except Exception as exc:  # the platform turns any exception into an error event, and so do we
         logging.getLogger(__name__).error("Error: %s", exc)
         record(Event("error", error_payload(exc)))
-    finally:
-        _context.reset(token)
-    record(Event("end"))
-    return execution
 
 
 def _yielded_event(item: Any) -> Event:
@@ -164,72 +149,3 @@ def verify(verifier: Callable[[Any], Any], credentials: Any) -> dict[str, Any]:
     if isinstance(result, Mapping) and "verified" in result:
         return dict(result)
     return {"verified": True}
-
-
-# -- logging as the platform writes it --------------------------------------------------------------------
-
-_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("allmysms_log_context", default=None)
-_BUNYAN_LEVELS = {"trace": 10, "debug": 20, "info": 30, "warn": 40, "warning": 40, "error": 50, "fatal": 60}
-_PYTHON_LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
-                  "warning": logging.WARNING, "error": logging.ERROR, "fatal": logging.CRITICAL}
-
-
-def _log_context(msg: Any) -> dict[str, str]:
-    context = {}
-    if isinstance(msg, Mapping):
-        if isinstance(msg.get("id"), str):
-            context["messageId"] = msg["id"]
-        headers = msg.get("headers")
-        if isinstance(headers, Mapping) and isinstance(headers.get("threadId"), str):
-            context["threadId"] = headers["threadId"]
-    return context
-
-
-def bunyan_level(levelno: int) -> int:
-    """Python's 10/20/30/40/50 as bunyan's 20/30/40/50/60."""
-    return min(60, max(10, levelno + 10))
-
-
-class BunyanFormatter(logging.Formatter):
-    """One JSON object per line: name, hostname, pid, level, msg, time, v, and the message's ids."""
-
-    def __init__(self, name: str = "component") -> None:
-        super().__init__()
-        self._static = {"name": name, "hostname": socket.gethostname(), "pid": os.getpid()}
-        self._platform = {key.removeprefix("ELASTICIO_"): value for key, value in os.environ.items()
-                          if key in _PLATFORM_CONTEXT}
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            **self._static,
-            **self._platform,
-            "component": record.name,
-            "level": bunyan_level(record.levelno),
-            "msg": record.getMessage(),
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "v": 0,
-            **(_context.get() or {}),
-        }
-        return json.dumps(line, ensure_ascii=False)
-
-
-_PLATFORM_CONTEXT = frozenset(f"ELASTICIO_{name}" for name in (
-    "FLOW_ID", "EXEC_ID", "STEP_ID", "CONTAINER_ID", "WORKSPACE_ID", "USER_ID", "COMP_ID", "FUNCTION",
-    "COMP_NAME", "CONTRACT_ID", "EXEC_TYPE", "EXECUTION_RESULT_ID", "FLOW_VERSION", "TENANT_ID", "TASK_USER_EMAIL"))
-
-
-def configure_logging(stream: TextIO | None = None, level: str | None = None) -> logging.Handler:
-    """Send the component's logs (and its libraries') as bunyan JSON lines; level from ``LOG_LEVEL``."""
-    name = (level or os.environ.get("LOG_LEVEL") or "info").strip().lower()
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(BunyanFormatter())
-    root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h.formatter, BunyanFormatter)]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(_PYTHON_LEVELS.get(name, logging.INFO))
-    if name not in _PYTHON_LEVELS:
-        logging.getLogger(__name__).warning("LOG_LEVEL %r is not one of %s; using info", name,
-                                            ", ".join(sorted(_BUNYAN_LEVELS)))
-    return handler

@@ -1,0 +1,68 @@
+"""A thin, honest client of the AllMySMS HTTPS API v9: one method per endpoint, typed answers, typed errors.
+
+One client holds one connection pool; it is safe to share between threads (the process shares one through
+``allmysms_component.context``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import requests
+
+from ..rules.account import Credentials
+from ..settings import DEFAULT_API_URL, Timeouts
+from .transport import RetryPolicy, Transport
+from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
+
+DEFAULT_USER_AGENT = f"allmysms-component python-requests/{requests.__version__}"
+DEFAULT_TIMEOUTS = Timeouts()
+DEFAULT_RETRY = RetryPolicy()
+
+
+class AllMySmsClient:
+    """The AllMySMS API v9 over one kept-alive connection pool."""
+
+    def __init__(self, base_url: str = DEFAULT_API_URL, *, user_agent: str = DEFAULT_USER_AGENT,
+                 timeouts: Timeouts = DEFAULT_TIMEOUTS, verify: bool | str = True,
+                 retry: RetryPolicy = DEFAULT_RETRY, pool_size: int = 16,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.transport = Transport(base_url, user_agent=user_agent, timeouts=timeouts, verify=verify, retry=retry,
+                                   pool_size=pool_size, sleep=sleep)
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return self.transport.timeouts
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self.transport.retry
+
+    def __repr__(self) -> str:
+        return f"AllMySmsClient({self.base_url!r})"
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def send_sms(self, credentials: Credentials, request: SmsRequest) -> SendResult:
+        """Send one text to every recipient. Raises unless AllMySMS accepted at least one number."""
+        body = self.transport.post("sendSms", _form(credentials, smsData=request.sms_data()), sends=True)
+        return read_send(body, credentials)
+
+    def simulate_campaign(self, credentials: Credentials, request: SmsRequest) -> SimulationResult:
+        """What sendSms would do and cost, without sending anything."""
+        body = self.transport.post("simulateCampaign", _form(credentials, smsData=request.sms_data()), sends=False)
+        return read_simulation(body, credentials)
+
+    def get_info(self, credentials: Credentials) -> AccountInfo:
+        """The account's state and credits: the cheap call that proves credentials work."""
+        return read_info(self.transport.post("getInfo", _form(credentials), sends=False), credentials)
+
+
+def _form(credentials: Credentials, **fields: str) -> dict[str, str]:
+    return {"login": credentials.login, "apiKey": credentials.api_key, "returnformat": "json", **fields}

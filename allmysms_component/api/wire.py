@@ -1,0 +1,236 @@
+"""The AllMySMS API v9 wire format: the ``smsData`` payload, the statuses, and answers read into typed results.
+
+The outcome is read from the body's ``status`` (the API answers HTTP 200 for errors too). Counters arrive as
+strings and are coerced to numbers; after a success status a bad counter is dropped, never fatal (failing
+then would invite a second send).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from ..errors import (
+    ApiRejectedError,
+    AuthenticationError,
+    InsufficientCreditError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+)
+from ..rules.account import Credentials
+
+log = logging.getLogger(__name__)
+
+API_PATH = "/http/9.0/"
+SUCCESS = frozenset({100, 101})          # sent, scheduled
+PARTIAL = 113                            # some numbers invalid, the others sent
+# Statuses that say the request was refused as a whole: nothing was sent (reference, section 2.3).
+REFUSED = {
+    102: "AllMySMS refused the login and API key",
+    103: "the AllMySMS account has no SMS credit left",
+    104: "the AllMySMS account does not have enough credit for this send",
+    105: "AllMySMS received an empty request",
+    106: "AllMySMS could not read the request",
+    107: "AllMySMS could not read the request",
+    108: "AllMySMS refused the client code in the request",
+    109: "AllMySMS could not read the request",
+    110: "AllMySMS received an empty message",
+    111: "AllMySMS refused the message as too long",
+    112: "AllMySMS could not read the request",
+    113: "AllMySMS refused some phone numbers",
+    114: "AllMySMS found no valid phone number in the request",
+    115: "AllMySMS refused the send date",
+    117: "AllMySMS refused a link as too long",
+    118: "AllMySMS does not know the master account",
+}
+
+
+class SmsId(TypedDict):
+    phoneNumber: str
+    smsId: str
+
+
+@dataclass(frozen=True)
+class SmsRequest:
+    """One SMS text from one sender to many numbers (already validated and normalized)."""
+
+    text: str
+    sender: str
+    recipients: Sequence[str]
+    cli_msg_id: str | None = None
+
+    def sms_data(self) -> str:
+        """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes."""
+        data: dict[str, Any] = {"MESSAGE": self.text, "TPOA": self.sender,
+                                "SMS": [{"MOBILEPHONE": number} for number in self.recipients]}
+        if self.cli_msg_id:
+            data["CLIMSGID"] = self.cli_msg_id
+        return json.dumps({"DATA": data}, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: int
+    status_text: str
+    invalid_numbers: list[str]
+    campaign_id: str | None
+    credits: float | None
+    credits_used: float | None
+    nb_contacts: float | None
+    nb_sms: float | None
+    sms_ids: list[SmsId]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    status: int
+    status_text: str
+    invalid_numbers: list[str]
+    nb_credits: float | None
+    nb_contacts: float | None
+    nb_sms: float | None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    status_text: str
+    credits: float | None
+    login: str
+
+
+def consequence(sends: bool) -> str:
+    """What a failed call means for the user's SMS when its outcome is unknown."""
+    if sends:
+        return "the SMS may have been sent: check the AllMySMS account before sending it again"
+    return "this call sends no SMS"
+
+
+def read_send(body: Mapping[str, Any], credentials: Credentials) -> SendResult:
+    """A sendSms answer; raises unless AllMySMS accepted at least one number."""
+    status = _status(body, sends=True)
+    sms_ids = _sms_ids(body.get("smsIds"))
+    if status not in SUCCESS and not (status == PARTIAL and sms_ids):
+        raise _rejection(status, body, credentials, sends=True)
+    return SendResult(
+        status=status,
+        status_text=_text(body.get("statusText")),
+        invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
+        campaign_id=_text(body.get("campaignId")) or None,
+        credits=_number(body, "credits"),
+        credits_used=_number(body, "creditsUsed"),
+        nb_contacts=_number(body, "nbContacts"),
+        nb_sms=_number(body, "nbSms"),
+        sms_ids=sms_ids,
+    )
+
+
+def read_simulation(body: Mapping[str, Any], credentials: Credentials) -> SimulationResult:
+    """A simulateCampaign answer: what sendSms would do and cost."""
+    status = _status(body, sends=False)
+    if status not in SUCCESS:
+        raise _rejection(status, body, credentials, sends=False)
+    return SimulationResult(
+        status=status,
+        status_text=_text(body.get("statusText")),
+        invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
+        nb_credits=_number(body, "nbCredits"),
+        nb_contacts=_number(body, "nbContacts"),
+        nb_sms=_number(body, "nbSms"),
+    )
+
+
+def read_info(body: Mapping[str, Any], credentials: Credentials) -> AccountInfo:
+    """A getInfo answer: a text status ("Active Account") on success, the numeric 102 family on failure."""
+    status = body.get("status")
+    if as_int(status) is not None:
+        raise _rejection(as_int(status), body, credentials, sends=False)
+    if not isinstance(status, str):
+        raise MalformedResponseError("AllMySMS answered getInfo without a status; nothing was sent")
+    return AccountInfo(status_text=status, credits=_number(body, "credits"), login=credentials.login)
+
+
+def _status(body: Mapping[str, Any], *, sends: bool) -> int:
+    status = as_int(body.get("status"))
+    if status is None:
+        raise MalformedResponseError(f"AllMySMS answered without a numeric status; {consequence(sends)}",
+                                     may_have_been_sent=sends)
+    return status
+
+
+def _rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
+               sends: bool) -> ApiRejectedError | OutcomeUnknownError:
+    status_text = redact(_text(body.get("statusText")), credentials)
+    said = f" (status {status}: {status_text})" if status_text else f" (status {status})"
+    if status == 102:
+        return AuthenticationError(REFUSED[102] + said + "; check the login and API key of the step's "
+                                   "credentials; nothing was sent", status=status, status_text=status_text)
+    if status in (103, 104):
+        return InsufficientCreditError(f"{REFUSED[status]}{said}; nothing was sent", status=status,
+                                       status_text=status_text)
+    if status in REFUSED:
+        return ApiRejectedError(f"{REFUSED[status]}{said}; nothing was sent", status=status,
+                                status_text=status_text)
+    return OutcomeUnknownError(f"AllMySMS answered a status this component does not know{said}; "
+                               f"{consequence(sends)}", status=status, may_have_been_sent=sends)
+
+
+def as_int(value: object) -> int | None:
+    """A status as an int, whether the API sent a number or a numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _number(body: Mapping[str, Any], key: str) -> float | None:
+    """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
+    success status the SMS is out, and failing now would invite a second send."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, float)):
+        number = value
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        log.warning("AllMySMS answered a %s that is not a number; left out", key)
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _invalid_numbers(value: object) -> list[str]:
+    if not value:  # the usual answer: ""
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if str(v)]
+    return [n for n in _text(value).split("|") if n]
+
+
+def _sms_ids(value: object) -> list[SmsId]:
+    if not isinstance(value, list):
+        return []
+    return [{"phoneNumber": str(e["phoneNumber"]), "smsId": str(e["smsId"])}
+            for e in value if isinstance(e, dict) and "phoneNumber" in e and "smsId" in e]
+
+
+def redact(text: str, credentials: Credentials) -> str:
+    """Whatever the API echoes, the key never reaches an error message (defence in depth)."""
+    return text.replace(credentials.api_key, "***") if credentials.api_key else text

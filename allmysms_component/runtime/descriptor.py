@@ -1,0 +1,61 @@
+"""component.json, the single source of truth: where it is, its version, each action's main and input schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigurationError
+from .schema import ActionSchema
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# A source checkout (how the platform runs it) has the file at the repository root; a wheel carries a copy.
+CANDIDATES = (_PACKAGE.parent / "component.json", _PACKAGE / "component.json")
+
+
+def component_json_path(candidates: Sequence[Path] = CANDIDATES) -> Path:
+    """The first of ``candidates`` that exists."""
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise ConfigurationError(f"component.json not found (looked at {', '.join(map(str, candidates))})")
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """What the code needs from component.json."""
+
+    data: Mapping[str, Any]
+    actions: dict[str, ActionSchema] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Descriptor:
+        """The descriptor read from ``path``, or from this component's own component.json."""
+        path = path or component_json_path()
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    @property
+    def version(self) -> str:
+        return str(self.data["version"])
+
+    def main(self, function: str) -> str:
+        """The ``main`` of an action or trigger: the file the platform loads."""
+        for kind in ("actions", "triggers"):
+            spec = (self.data.get(kind) or {}).get(function)
+            if isinstance(spec, Mapping) and isinstance(spec.get("main"), str):
+                return str(spec["main"])
+        raise ConfigurationError(f"component.json has no action or trigger {function!r} with a main")
+
+    def action(self, name: str) -> ActionSchema:
+        """An action's input schema, compiled once per descriptor."""
+        action = self.actions.get(name)
+        if action is None:
+            try:
+                schema = self.data["actions"][name]["metadata"]["in"]
+            except (KeyError, TypeError):
+                raise ConfigurationError(f"component.json has no metadata.in for action {name!r}") from None
+            action = self.actions.setdefault(name, ActionSchema(name, schema))
+        return action
