@@ -102,24 +102,31 @@ class Flow:
     def queue(self, kind: str) -> str:
         return f"{self.prefix}:step_2:{kind}"
 
-    def declare(self, *, input_queue: bool = True) -> Flow:
-        self.loop.run(self._declare(input_queue))
+    def declare(self, *, durable: bool = False) -> Flow:
+        """Declare the topology; ``durable`` makes it (and persistent messages) survive a broker restart."""
+        self.loop.run(self._declare(durable))
         return self
 
-    async def _declare(self, input_queue: bool) -> None:
+    def reconnect(self) -> None:
+        """A new connection for the test's side, e.g. after a broker restart."""
+        async def connect() -> None:
+            self.connection = await aiormq.connect(self.url)
+            self.channel = await self.connection.channel()
+        self.loop.run(connect())
+
+    async def _declare(self, durable: bool) -> None:
         self.connection = await aiormq.connect(self.url)
         self.channel = await self.connection.channel()
         ch = self.channel
-        await ch.exchange_declare(self.exchange, exchange_type="direct", auto_delete=True)
-        if input_queue:
-            await ch.queue_declare(self.input_queue, auto_delete=False, arguments={
-                "x-dead-letter-exchange": self.exchange, "x-dead-letter-routing-key": self.key("dead")})
-            await ch.queue_bind(self.input_queue, self.exchange, routing_key=self.key("input"))
+        await ch.exchange_declare(self.exchange, exchange_type="direct", durable=durable)
+        await ch.queue_declare(self.input_queue, durable=durable, arguments={
+            "x-dead-letter-exchange": self.exchange, "x-dead-letter-routing-key": self.key("dead")})
+        await ch.queue_bind(self.input_queue, self.exchange, routing_key=self.key("input"))
         for kind in OUTPUTS:
             arguments = {}
             if kind == "rebound":  # holds each rebound for its expiration, then back to the input queue
                 arguments = {"x-dead-letter-exchange": self.exchange, "x-dead-letter-routing-key": self.key("input")}
-            await ch.queue_declare(self.queue(kind), arguments=arguments)
+            await ch.queue_declare(self.queue(kind), durable=durable, arguments=arguments)
             await ch.queue_bind(self.queue(kind), self.exchange, routing_key=self.key(kind))
 
     def delete(self) -> None:
@@ -132,6 +139,7 @@ class Flow:
                     await ch.queue_delete(name)
                 except aiormq.exceptions.AMQPError:
                     ch = await self.connection.channel()
+            await ch.exchange_delete(self.exchange)
             await self.connection.close()
         self.loop.run(delete())
 
@@ -161,8 +169,8 @@ class Flow:
         table.update(headers or {})
         table = {k: v for k, v in table.items() if v is not None}
         content = CIPHER.encode(message, version) if body is None else body
-        props = Basic.Properties(content_type="application/json", content_encoding="utf8", delivery_mode=1,
-                                 headers=table, **properties)
+        props = Basic.Properties(**{"content_type": "application/json", "content_encoding": "utf8",
+                                    "delivery_mode": 1, "headers": table, **properties})
 
         async def publish() -> None:
             assert self.channel is not None

@@ -8,6 +8,8 @@ from typing import Any
 def process(msg: dict[str, Any], cfg: dict[str, Any], snapshot: dict[str, Any]) -> dict[str, Any]:
     folder = Path(msg["body"]["folder"])
     (folder / f"started-{msg['body']['n']}").touch()
+    with (folder / "runs").open("a") as runs:  # one line per run: a message run twice shows twice
+        runs.write(f"{msg['body']['n']}\n")
     deadline = time.monotonic() + 60
     while not (folder / "release").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
