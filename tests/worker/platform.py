@@ -123,7 +123,7 @@ class Flow:
             "x-dead-letter-exchange": self.exchange, "x-dead-letter-routing-key": self.key("dead")})
         await ch.queue_bind(self.input_queue, self.exchange, routing_key=self.key("input"))
         for kind in OUTPUTS:
-            arguments = {}
+            arguments: dict[str, Any] = {}
             if kind == "rebound":  # holds each rebound for its expiration, then back to the input queue
                 arguments = {"x-dead-letter-exchange": self.exchange, "x-dead-letter-routing-key": self.key("input")}
             await ch.queue_declare(self.queue(kind), durable=durable, arguments=arguments)

@@ -40,11 +40,14 @@ def test_a_message_becomes_one_sms_and_its_output_message(flow: Flow, simulator:
     assert out["body"]["status"] == 100
     assert [sms.phone_number for sms in simulator.received] == ["33612345678", "33698765432"]
     assert simulator.received[0].cli_msg_id == "platform-msg-1"
-    assert flow.count("dead") == 0 and flow.count("error") == 0
+    assert flow.count("dead") == 0
+    assert flow.count("error") == 0
     worker.stop()
     logs = worker.text()
     assert SANDBOX_ACCOUNT.api_key not in logs
-    assert "33612345678" not in logs and "0698765432" not in logs and "Hello" not in logs
+    assert "33612345678" not in logs
+    assert "0698765432" not in logs
+    assert "Hello" not in logs
 
 
 def test_invalid_input_is_an_error_a_reject_and_no_request(flow: Flow, simulator: AllMySmsSimulator,
@@ -85,5 +88,6 @@ def test_sigterm_during_a_slow_send_publishes_its_outcome_and_acks_before_exit(
     worker.process.terminate()
     assert worker.wait() == 0
     assert flow.get("message").decrypted()["body"]["status"] == 100
-    assert flow.count("input") == 0 and flow.count("dead") == 0
+    assert flow.count("input") == 0
+    assert flow.count("dead") == 0
     assert len(simulator.received) == 2

@@ -36,13 +36,15 @@ def test_echo_publishes_data_with_the_sailors_headers_and_acks(flow: Flow, step_
     assert headers["tenantId"] == "tenant-9"
     assert headers["x-eio-meta-trace"] == "t1"
     assert headers["protocolVersion"] == 1
-    assert isinstance(headers["start"], int) and isinstance(headers["end"], int)
+    assert isinstance(headers["start"], int)
+    assert isinstance(headers["end"], int)
     assert headers["start"] <= headers["end"]
     assert out.properties.content_type == "application/json"
     assert out.properties.content_encoding == "utf8"
     assert out.properties.delivery_mode == 1
     assert out.body.startswith(b"{") is False  # base64 text of the ciphertext (protocol 1)
-    assert flow.count("dead") == 0 and flow.count("input") == 0
+    assert flow.count("dead") == 0
+    assert flow.count("input") == 0
     method, path, request_headers, _ = step_api.requests[0]
     assert (method, path) == ("GET", f"/v1/tasks/{flow.prefix}-flow/steps/step_2")
     assert request_headers["Authorization"].startswith("Basic ")
@@ -73,7 +75,8 @@ def test_an_input_without_message_id_is_processed_and_acked(flow: Flow, start_wo
     assert "parentMessageId" not in out.headers
     assert out.headers["threadId"]  # a new thread
     worker_input_left = flow.count("input")
-    assert worker_input_left == 0 and flow.count("dead") == 0
+    assert worker_input_left == 0
+    assert flow.count("dead") == 0
 
 
 def test_a_routing_key_header_routes_the_data_and_leaves_the_body(flow: Flow, start_worker: Start) -> None:
@@ -159,7 +162,8 @@ def test_rebound_republishes_the_original_with_expiration_and_iteration(flow: Fl
     assert rebound.headers["messageId"] == "m-1"
     assert rebound.headers["custom"] == "kept"
     assert rebound.decrypted() == {"body": {"x": 1}}
-    assert flow.count("dead") == 0 and flow.count("error") == 0
+    assert flow.count("dead") == 0
+    assert flow.count("error") == 0
 
 
 @pytest.mark.parametrize(("iteration", "expiration"), [(1, "800"), (2, "1600")])
@@ -178,7 +182,8 @@ def test_over_the_rebound_limit_it_is_an_error_and_an_ack(flow: Flow, start_work
     error = flow.get("error")
     assert error.error()["message"] == "Rebound limit exceeded"
     assert "errorInput" in error.json()
-    assert flow.count("rebound") == 0 and flow.count("dead") == 0
+    assert flow.count("rebound") == 0
+    assert flow.count("dead") == 0
 
 
 def test_a_rebound_comes_back_through_the_rebounds_queue(flow: Flow, start_worker: Start) -> None:
@@ -227,7 +232,8 @@ def test_a_too_large_output_is_an_error(flow: Flow, start_worker: Start) -> None
     start_worker(ELASTICIO_OUTGOING_MESSAGE_SIZE_LIMIT="100")
     flow.publish({"body": {"x": "y" * 100}})
     assert "exceeds limit of 100" in flow.get("error").error()["message"]
-    assert flow.count("dead") == 1 and flow.count("message") == 0
+    assert flow.count("dead") == 1
+    assert flow.count("message") == 0
 
 
 def test_sigterm_finishes_the_message_in_progress_and_exits_0(flow: Flow, start_worker: Start, tmp_path: Path,
