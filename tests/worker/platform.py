@@ -32,6 +32,8 @@ from allmysms_component.worker.cipher import Cipher
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"
+NODE = Path(__file__).resolve().parent / "node"  # the real Node sailor, installed by scripts/test-setup
+SAILOR = NODE / "node_modules" / "elasticio-sailor-nodejs"
 PASSWORD = "testCryptoPassword"
 IV = "iv=any16_symbols"
 CIPHER = Cipher(PASSWORD, IV)
@@ -258,13 +260,18 @@ class StepApi:
 class WorkerProcess:
     """``allmysms-component worker`` in a child process; its bunyan log lines collected from stdout."""
 
-    def __init__(self, env: Mapping[str, str], log_file: Path) -> None:
+    def __init__(self, env: Mapping[str, str], log_file: Path, *, node: bool = False) -> None:
+        """``node=True`` runs the real Node sailor (``run.js``) instead, on the Node test component."""
         full = {k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "ALLMYSMS_"))}
         full.update(env)
+        command = [sys.executable, "-m", "allmysms_component", "worker"]
+        cwd = ROOT
+        if node:
+            command, cwd = ["node", str(SAILOR / "run.js")], NODE
+            full["ELASTICIO_COMPONENT_PATH"] = "component"
         self.log_file = log_file
         self._out = log_file.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "allmysms_component", "worker"], env=full,
-                                        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self._out,
+        self.process = subprocess.Popen(command, env=full, cwd=cwd, stdin=subprocess.DEVNULL, stdout=self._out,
                                         stderr=subprocess.STDOUT)
 
     def lines(self) -> Iterator[dict[str, Any]]:
