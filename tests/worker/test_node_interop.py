@@ -95,4 +95,5 @@ def test_a_flow_node_to_python_to_node(chain: Flow, step_api: StepApi, tmp_path:
     assert finals[0].headers["x-eio-meta-trace"] == "tr"  # carried through all three steps
     assert finals[0].headers["stepId"] == "step_3"
     assert codes == [0, 0, 0]
-    assert flow.count("error") == 0 and flow.count("dead") == 0
+    assert flow.count("error") == 0
+    assert flow.count("dead") == 0
