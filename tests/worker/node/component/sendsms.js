@@ -22,13 +22,13 @@ function post(url, form) {
     });
 }
 
-exports.process = async function process(msg, cfg) {
+exports.process = async function sendSms(msg, cfg) {
     const { mobileNumbers, senderName, messageText } = msg.body;
     const smsData = JSON.stringify({ DATA: {
         MESSAGE: messageText, TPOA: senderName, CLIMSGID: msg.id,
         SMS: mobileNumbers.split(',').map(n => ({ MOBILEPHONE: n.trim() })),
     } });
-    const answer = await post(`${process.env.ALLMYSMS_API_URL}/http/9.0/sendSms/`,
+    const answer = await post(`${global.process.env.ALLMYSMS_API_URL}/http/9.0/sendSms/`,
         { login: cfg.login, apiKey: cfg.apiKey, returnformat: 'json', smsData });
     return { body: answer };
 };
