@@ -122,6 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("path", nargs="?", help="component.json to check (default: this component's)")
     validate.set_defaults(run=commands.validate)
 
+    worker = command("worker", "run as a platform step", "Run as a step of a flow on the platform: consume the "
+                     "step's RabbitMQ queue and publish to the flow's exchange, speaking the Node sailor's protocol. "
+                     "Configured by the ELASTICIO_* environment variables (docs/worker.md); SIGTERM stops it "
+                     "cleanly. Logs go to stdout as bunyan JSON lines.")
+    worker.set_defaults(run=commands.worker)
+
+    service = command("service", "run a one-shot platform service", "Run a platform service once and POST its "
+                      "result to ELASTICIO_POST_RESULT_URL: verifyCredentials checks ELASTICIO_CFG.")
+    service.add_argument("method", help="the service: verifyCredentials")
+    service.set_defaults(run=commands.service)
+
     serve = command("sandbox", "serve the AllMySMS simulator", "Serve the local AllMySMS API v9 simulator until "
                     "Ctrl-C or SIGTERM, printing each SMS it receives.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -152,6 +153,20 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+def worker(args: argparse.Namespace) -> int:
+    from ..worker.main import run_worker
+
+    runtime.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
+    return run_worker()
+
+
+def service(args: argparse.Namespace) -> int:
+    from ..worker.main import run_service
+
+    runtime.configure_logging(sys.stdout)
+    return run_service(args.method)
+
 
 def _load_process(action: str) -> runtime.Process:
     return runtime.load_process(context.current().descriptor, action)

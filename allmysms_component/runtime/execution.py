@@ -4,11 +4,20 @@ Modelled on sailor-nodejs (reference: elasticio-platform.md, section 2): a retur
 ``data`` event then ``end``; an exception becomes an ``error`` event ``{name, message, stack}`` then ``end``;
 ``Rebound`` becomes a ``rebound`` event then ``end``. The message is rejected if an error was emitted,
 acknowledged otherwise. The action modules know nothing of this file.
+
+Several outputs (the sailor's ``this.emit``): ``process`` may be a generator. Each value it yields is emitted
+at once, before the generator resumes: a message is a ``data`` event; ``Event("snapshot", obj)`` replaces the
+step's snapshot and ``Event("updateSnapshot", delta)`` merges into it; ``Event("data", msg)`` is also a data
+event. What it returns is ignored; raising ends it like any ``process`` (events already emitted stay emitted).
+``execute(..., emit=callback)`` hands each event to the callback as it happens (the worker publishes it
+there); an exception from the callback becomes the message's error event, as a failed publish does in the
+sailor.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import logging
 import traceback
@@ -28,7 +37,7 @@ Process = Callable[..., Any]
 
 @dataclass(frozen=True)
 class Event:
-    name: Literal["data", "error", "rebound", "end"]
+    name: Literal["data", "error", "rebound", "snapshot", "updateSnapshot", "end"]
     payload: Any = None
 
     def to_json(self) -> dict[str, Any]:
@@ -71,27 +80,53 @@ def module_name(main: str) -> str:
     return path.replace("/", ".")
 
 
-def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None) -> Execution:
-    """Run one message through ``process`` as the platform would, and record what it emitted."""
+def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None,
+            emit: Callable[[Event], None] | None = None) -> Execution:
+    """Run one message through ``process`` as the platform would, and record what it emitted.
+
+    ``emit``, when given, receives each event as it happens, ``end`` included, before it is recorded.
+    """
     execution = Execution()
+
+    def record(event: Event) -> None:
+        if emit is not None:
+            emit(event)
+        execution.events.append(event)
+
     with message_log_context(msg):
-        _run(process, msg, cfg, snapshot, execution)
-    execution.events.append(Event("end"))
+        _run(process, msg, cfg, snapshot, record)
+    record(Event("end"))
     return execution
 
 
-def _run(process: Process, msg: Any, cfg: Any, snapshot: Any, execution: Execution) -> None:
+def _run(process: Process, msg: Any, cfg: Any, snapshot: Any, record: Callable[[Event], None]) -> None:
     try:
         result = process(msg, cfg, snapshot)
+        if inspect.isgenerator(result):
+            try:
+                for item in result:
+                    record(_yielded_event(item))
+            finally:
+                result.close()  # at once, not when collected: a failed publish stops the generator here
+        elif result:
+            record(_data_event(result))
     except Rebound as exc:
         logging.getLogger(__name__).info("Rebound: %s", exc)
-        execution.events.append(Event("rebound", error_payload(exc)))
+        record(Event("rebound", error_payload(exc)))
     except Exception as exc:  # the platform turns any exception into an error event, and so do we
         logging.getLogger(__name__).error("Error: %s", exc)
-        execution.events.append(Event("error", error_payload(exc)))
-    else:
-        if result:
-            execution.events.append(_data_event(result))
+        record(Event("error", error_payload(exc)))
+
+
+def _yielded_event(item: Any) -> Event:
+    if isinstance(item, Event):
+        if item.name in ("snapshot", "updateSnapshot"):
+            return item
+        if item.name == "data":
+            return _data_event(item.payload)
+        raise TypeError(f"process yielded an {item.name!r} event: only data, snapshot and updateSnapshot can be "
+                        f"yielded; raise to end with an error or a rebound")
+    return _data_event(item)
 
 
 def _data_event(result: Any) -> Event:
