@@ -11,7 +11,7 @@ Send SMS, (b) the real Node sailor 2.7.8 running a minimal Node action that post
 relay (bench/relay.py). The simulator runs in a process of its own and delays every answer by 30 ms. After a
 warm-up, N messages are published at once; the row's time runs from the first publish until the N-th output is
 in the output queue. CPU (user + system) and peak RSS (VmHWM) are read from /proc for the step's process.
-bench/WORKER.md says what each column means; the broker is ``ALLMYSMS_BENCH_AMQP_URL`` or a private one.
+bench/README.md, "Worker", says what each column means; the broker is ``ALLMYSMS_BENCH_AMQP_URL`` or a private one.
 """
 
 from __future__ import annotations

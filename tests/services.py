@@ -3,7 +3,7 @@
 ``redis_server(workdir)`` yields a redis:// URL. With ALLMYSMS_TEST_REDIS_URL set it yields that URL (the
 tests then keep to their own key prefixes). Otherwise it starts Debian's ``redis-server`` bound to 127.0.0.1
 on a free port, with no persistence, its files in ``workdir`` (nothing in the repository or the home folder),
-and stops it by its PID. ``scripts/install-redis-server.sh`` installs the package where it is missing.
+and stops it by its PID. ``scripts/test-setup`` installs the package where it is missing.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def private_redis(workdir: Path) -> Iterator[str]:
     """A redis-server of our own on a free loopback port, stopped (by PID) when the block ends."""
     executable = shutil.which("redis-server")
     if executable is None:
-        raise RuntimeError("redis-server is not installed: run scripts/install-redis-server.sh (Debian's "
+        raise RuntimeError("redis-server is not installed: run scripts/test-setup (Debian's "
                            f"redis-server package), or name a Redis in {REDIS_URL_VARIABLE}")
     workdir.mkdir(parents=True, exist_ok=True)
     for _ in range(3):  # the free port may be taken between the probe and the bind

@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = command("worker", "run as a platform step", "Run as a step of a flow on the platform: consume the "
                      "step's RabbitMQ queue and publish to the flow's exchange, speaking the Node sailor's protocol. "
-                     "Configured by the ELASTICIO_* environment variables (docs/worker.md); SIGTERM stops it "
+                     "Configured by the ELASTICIO_* environment variables (README: Running on the platform); SIGTERM stops it "
                      "cleanly. Logs go to stdout as bunyan JSON lines.")
     worker.set_defaults(run=commands.worker)
 

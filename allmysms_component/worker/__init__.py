@@ -4,7 +4,7 @@
 sailor-protocol.md): it consumes the step's queue, decrypts each message, runs the function named by
 ``ELASTICIO_FUNCTION`` through the runtime's event semantics, publishes what it emits (encrypted) with publisher
 confirms, then acks or rejects. ``allmysms-component service verifyCredentials`` checks credentials once and posts
-the answer. ``docs/worker.md`` is the operator's guide; each module below does one job:
+the answer. README.md, "Running on the platform", is the operator's guide; each module below does one job:
 
 settings      the ``ELASTICIO_*`` environment, with the sailor's defaults and parsing quirks
 cipher        AES-256-CBC as the sailor encrypts message bodies
