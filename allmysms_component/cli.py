@@ -10,10 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import getpass
 import json
-import os
-import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -21,6 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from . import context, runtime
+from .cli_inputs import (
+    UsageError,
+    credentials_from_env_or_prompt,
+    read_json,
+    step_config,
+    substitute,
+    unknown_settings,
+)
 from .runtime.checks import validate_component
 from .settings import Settings
 
@@ -36,11 +41,8 @@ EXIT_CODES = """exit codes:
   3  rebound: nothing was sent, AllMySMS asked to try again later"""
 
 ACTION = "sendSMS"
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-
-
-class UsageError(Exception):
-    """A mistake on the command line or in a file: reported as one line, exit code 2."""
+# --flag -> the Send SMS setting it ticks (component.json fields)
+CHECKBOX_FLAGS = {"dry_run": "dryRun", "replace_lookalikes": "replaceLookalikes", "marketing": "marketingMessage"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,9 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     body = {"mobileNumbers": args.to, "senderName": args.sender, "messageText": args.text}
+    optional = {"sendAt": args.send_at, "campaignName": args.campaign_name}
+    body.update({key: value for key, value in optional.items() if value is not None})
+    settings = {setting: "on" for flag, setting in CHECKBOX_FLAGS.items() if getattr(args, flag)}
+    if args.max_parts is not None:
+        settings["maxSmsParts"] = str(args.max_parts)
     msg = runtime.new_incoming(body)
     with _api(args.sandbox) as simulator:
-        cfg = _sandbox_cfg() if simulator else _credentials_from_env_or_prompt()
+        cfg = step_config(None, sandbox=simulator is not None, settings=settings)
         execution = runtime.execute(_load_process(ACTION), msg, cfg)
         _print_events(execution, indent=2)
         if simulator:
@@ -73,20 +80,22 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    loaded = _read_json(args.message)
+    loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
     snapshot = None
     if isinstance(loaded, dict) and "msg" in loaded:  # a {msg, cfg, snapshot} fixture, as cmp:process reads
         msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
     else:
         msg, cfg = loaded, None
     if args.config:
-        cfg = _read_json(args.config)
-    msg, cfg = _substitute(msg), _substitute(cfg)
+        cfg = read_json(args.config)
+    msg, cfg = substitute(msg), substitute(cfg)
     if isinstance(msg, dict) and "body" not in msg:
         msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
+    for key in unknown_settings(cfg, args.action):
+        print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting of "
+              f"{args.action}: it is ignored", file=sys.stderr)
     with _api(args.sandbox) as simulator:
-        if cfg is None:
-            cfg = _sandbox_cfg() if simulator else _credentials_from_env_or_prompt()
+        cfg = step_config(cfg, sandbox=simulator is not None)
         execution = runtime.execute(_load_process(args.action), msg, cfg, snapshot)
         _print_events(execution)
     return _exit_code(execution)
@@ -95,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from .verify_credentials import verify
 
-    cfg = _substitute(_read_json(args.config)) if args.config else _credentials_from_env_or_prompt()
+    cfg = substitute(read_json(args.config)) if args.config else credentials_from_env_or_prompt()
     if isinstance(cfg, dict) and "cfg" in cfg:
         cfg = cfg["cfg"]
     with _api(args.sandbox):
@@ -174,58 +183,10 @@ def _api(sandbox: bool) -> Iterator[Any]:
             sandboxed.close()
 
 
-def _sandbox_cfg() -> dict[str, str]:
-    """The simulator's own account, unless the environment names another (e.g. to try trial mode)."""
-    from .sandbox import SANDBOX_ACCOUNT
-
-    login = os.environ.get("ALLMYSMS_LOGIN", SANDBOX_ACCOUNT.login)
-    api_key = os.environ.get("ALLMYSMS_API_KEY", SANDBOX_ACCOUNT.api_key)
-    return {"login": login, "apiKey": api_key}
-
-
-def _credentials_from_env_or_prompt() -> dict[str, str]:
-    """Credentials never come from a flag: a flag would show in the process list and the shell history."""
-    login = os.environ.get("ALLMYSMS_LOGIN")
-    api_key = os.environ.get("ALLMYSMS_API_KEY")
-    if login is None and api_key is None and sys.stdin.isatty():
-        login = input("AllMySMS login (blank for trial mode): ")
-        api_key = getpass.getpass("AllMySMS API key (hidden): ") if login.strip() else ""
-    if login is None and api_key is None:
-        raise UsageError("no credentials: set ALLMYSMS_LOGIN and ALLMYSMS_API_KEY (blank for trial mode), or "
-                         "run from a terminal to be asked, or use --sandbox")
-    return {"login": login or "", "apiKey": api_key or ""}
-
-
-def _read_json(path: str) -> Any:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"{path} is not JSON: {exc}") from None
-
-
-def _substitute(value: Any) -> Any:
-    """``{{NAME}}`` in fixture strings replaced by the environment variable, so secrets stay out of files."""
-    if isinstance(value, str):
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in os.environ:
-                raise UsageError(f"the fixture uses {{{{{name}}}}} but the environment variable {name} is not set")
-            return os.environ[name]
-        return _PLACEHOLDER.sub(replace, value)
-    if isinstance(value, dict):
-        return {key: _substitute(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_substitute(item) for item in value]
-    return value
-
-
 def _received_json(sms: Any) -> dict[str, Any]:
     return {"smsId": sms.sms_id, "campaignId": sms.campaign_id, "phoneNumber": sms.phone_number,
-            "sender": sms.sender, "text": sms.text, "parts": sms.parts, "cliMsgId": sms.cli_msg_id}
+            "sender": sms.sender, "text": sms.text, "parts": sms.parts, "cliMsgId": sms.cli_msg_id,
+            "campaignName": sms.campaign_name, "sendAt": sms.send_at}
 
 
 def _print_events(execution: runtime.Execution, indent: int | None = None) -> None:
@@ -263,7 +224,18 @@ def _parser() -> argparse.ArgumentParser:
                    "ALLMYSMS_LOGIN and ALLMYSMS_API_KEY, or a prompt; never from a flag.")
     send.add_argument("--to", required=True, help="mobile numbers, comma-separated (e.g. 33612345678)")
     send.add_argument("--sender", required=True, help="sender name: 3 to 11 letters and digits")
-    send.add_argument("--text", required=True, help="message text (at most 160 characters are sent)")
+    send.add_argument("--text", required=True, help="message text (at most 160 characters are sent, unless "
+                      "--max-parts allows more)")
+    send.add_argument("--send-at", metavar="ISO8601", help="schedule it, e.g. 2026-12-01T09:30:00+01:00 (an offset "
+                      "or Z is required)")
+    send.add_argument("--campaign-name", metavar="NAME", help="name the send in the AllMySMS account")
+    send.add_argument("--dry-run", action="store_true", help="send nothing: print what it would cost")
+    send.add_argument("--max-parts", type=int, choices=range(1, 5), metavar="{1-4}",
+                      help="SMS parts the text may fill (default 1: 160 characters, as before)")
+    send.add_argument("--replace-lookalikes", action="store_true",
+                      help="replace curly quotes, dashes, odd spaces... by their GSM-7 equivalent")
+    send.add_argument("--marketing", action="store_true",
+                      help="append ' STOP au 36180' unless the text has a STOP mention")
     send.add_argument("--sandbox", action="store_true",
                       help="send to a local AllMySMS simulator started for this run (offline, free)")
     send.set_defaults(run=_send)
@@ -271,8 +243,10 @@ def _parser() -> argparse.ArgumentParser:
     run = command("run", "run the action on a fixture", "Run an action on a message as the platform would and "
                   "print each event (data, error, rebound, end) as a JSON line. Strings like {{NAME}} in the "
                   "files are replaced by environment variables.")
-    run.add_argument("message", help='a fixture {"msg": ..., "cfg": ...}, a message, or a bare body; - for stdin')
-    run.add_argument("config", nargs="?", help="the step configuration (credentials) when not in the fixture")
+    run.add_argument("message", nargs="?", help='a fixture {"msg": ..., "cfg": ...}, a message, or a bare body; '
+                     "- for stdin; none: an empty body")
+    run.add_argument("config", nargs="?", help="the step configuration (credentials and settings) when not in the "
+                     "fixture; without credentials, they come from the environment, a prompt or --sandbox")
     run.add_argument("--action", default=ACTION, help=f"action id in component.json (default {ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")
     run.set_defaults(run=_run)

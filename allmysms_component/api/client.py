@@ -13,6 +13,7 @@ import requests
 
 from ..rules.account import Credentials
 from ..settings import DEFAULT_API_URL, Timeouts
+from .campaigns import DeliveryReports, read_acks, read_delete
 from .transport import RetryPolicy, Transport
 from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
 
@@ -62,6 +63,16 @@ class AllMySmsClient:
     def get_info(self, credentials: Credentials) -> AccountInfo:
         """The account's state and credits: the cheap call that proves credentials work."""
         return read_info(self.transport.post("getInfo", _form(credentials), sends=False), credentials)
+
+    def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
+        """The delivery reports of a campaign (none when AllMySMS has no data for it)."""
+        body = self.transport.post("getAcks", _form(credentials, campId=campaign_id), sends=False)
+        return read_acks(body, credentials, campaign_id)
+
+    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> None:
+        """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
+        body = self.transport.post("deleteCampaign", _form(credentials, campId=campaign_id), sends=False)
+        read_delete(body, credentials, campaign_id)
 
 
 def _form(credentials: Credentials, **fields: str) -> dict[str, str]:

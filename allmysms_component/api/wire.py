@@ -62,13 +62,20 @@ class SmsRequest:
     sender: str
     recipients: Sequence[str]
     cli_msg_id: str | None = None
+    date: str | None = None           # DATE, ``YYYY-MM-DD HH:MM:SS`` in Paris time: a scheduled send
+    campaign_name: str | None = None  # CAMPAIGN_NAME
 
     def sms_data(self) -> str:
-        """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes."""
+        """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes; optional fields only when
+        set, so that a plain send is byte for byte what it always was."""
         data: dict[str, Any] = {"MESSAGE": self.text, "TPOA": self.sender,
                                 "SMS": [{"MOBILEPHONE": number} for number in self.recipients]}
         if self.cli_msg_id:
             data["CLIMSGID"] = self.cli_msg_id
+        if self.date:
+            data["DATE"] = self.date
+        if self.campaign_name:
+            data["CAMPAIGN_NAME"] = self.campaign_name
         return json.dumps({"DATA": data}, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -114,16 +121,16 @@ def read_send(body: Mapping[str, Any], credentials: Credentials) -> SendResult:
     status = _status(body, sends=True)
     sms_ids = _sms_ids(body.get("smsIds"))
     if status not in SUCCESS and not (status == PARTIAL and sms_ids):
-        raise _rejection(status, body, credentials, sends=True)
+        raise rejection(status, body, credentials, sends=True)
     return SendResult(
         status=status,
-        status_text=_text(body.get("statusText")),
+        status_text=text_of(body.get("statusText")),
         invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
-        campaign_id=_text(body.get("campaignId")) or None,
-        credits=_number(body, "credits"),
-        credits_used=_number(body, "creditsUsed"),
-        nb_contacts=_number(body, "nbContacts"),
-        nb_sms=_number(body, "nbSms"),
+        campaign_id=text_of(body.get("campaignId")) or None,
+        credits=number_of(body, "credits"),
+        credits_used=number_of(body, "creditsUsed"),
+        nb_contacts=number_of(body, "nbContacts"),
+        nb_sms=number_of(body, "nbSms"),
         sms_ids=sms_ids,
     )
 
@@ -131,15 +138,16 @@ def read_send(body: Mapping[str, Any], credentials: Credentials) -> SendResult:
 def read_simulation(body: Mapping[str, Any], credentials: Credentials) -> SimulationResult:
     """A simulateCampaign answer: what sendSms would do and cost."""
     status = _status(body, sends=False)
-    if status not in SUCCESS:
-        raise _rejection(status, body, credentials, sends=False)
+    nb_contacts = number_of(body, "nbContacts")
+    if status not in SUCCESS and not (status == PARTIAL and nb_contacts):
+        raise rejection(status, body, credentials, sends=False)
     return SimulationResult(
         status=status,
-        status_text=_text(body.get("statusText")),
+        status_text=text_of(body.get("statusText")),
         invalid_numbers=_invalid_numbers(body.get("invalidNumbers")),
-        nb_credits=_number(body, "nbCredits"),
-        nb_contacts=_number(body, "nbContacts"),
-        nb_sms=_number(body, "nbSms"),
+        nb_credits=number_of(body, "nbCredits"),
+        nb_contacts=nb_contacts,
+        nb_sms=number_of(body, "nbSms"),
     )
 
 
@@ -147,10 +155,10 @@ def read_info(body: Mapping[str, Any], credentials: Credentials) -> AccountInfo:
     """A getInfo answer: a text status ("Active Account") on success, the numeric 102 family on failure."""
     status = body.get("status")
     if as_int(status) is not None:
-        raise _rejection(as_int(status), body, credentials, sends=False)
+        raise rejection(as_int(status), body, credentials, sends=False)
     if not isinstance(status, str):
         raise MalformedResponseError("AllMySMS answered getInfo without a status; nothing was sent")
-    return AccountInfo(status_text=status, credits=_number(body, "credits"), login=credentials.login)
+    return AccountInfo(status_text=status, credits=number_of(body, "credits"), login=credentials.login)
 
 
 def _status(body: Mapping[str, Any], *, sends: bool) -> int:
@@ -161,9 +169,9 @@ def _status(body: Mapping[str, Any], *, sends: bool) -> int:
     return status
 
 
-def _rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
+def rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
                sends: bool) -> ApiRejectedError | OutcomeUnknownError:
-    status_text = redact(_text(body.get("statusText")), credentials)
+    status_text = redact(text_of(body.get("statusText")), credentials)
     said = f" (status {status}: {status_text})" if status_text else f" (status {status})"
     if status == 102:
         return AuthenticationError(REFUSED[102] + said + "; check the login and API key of the step's "
@@ -191,7 +199,7 @@ def as_int(value: object) -> int | None:
     return None
 
 
-def _number(body: Mapping[str, Any], key: str) -> float | None:
+def number_of(body: Mapping[str, Any], key: str) -> float | None:
     """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
     success status the SMS is out, and failing now would invite a second send."""
     value = body.get(key)
@@ -212,7 +220,7 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
     return int(number) if float(number).is_integer() else number
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
     return value if isinstance(value, str) else "" if value is None else str(value)
 
 
@@ -221,7 +229,7 @@ def _invalid_numbers(value: object) -> list[str]:
         return []
     if isinstance(value, list):
         return [str(v) for v in value if str(v)]
-    return [n for n in _text(value).split("|") if n]
+    return [n for n in text_of(value).split("|") if n]
 
 
 def _sms_ids(value: object) -> list[SmsId]:

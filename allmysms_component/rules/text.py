@@ -1,9 +1,11 @@
-"""Message text: the trial prefix, the 160-character cut, and what the network will bill for it.
+"""Message text: the trial prefix, the cut (160 characters, or up to 4 SMS parts), the marketing STOP mention,
+and what the network will bill for it.
 
 The cut counts code points (as Python does) but never splits what a reader sees as one character (a flag,
 an emoji with a skin tone, a letter with a combining accent): such a cluster is dropped whole. The encoding
 decides the cost: GSM-7 holds 160 septets in one SMS, UCS-2 only 70 UTF-16 units, so one emoji can triple
-the bill; the output says so instead of hiding it.
+the bill; the output says so instead of hiding it. A cut to several parts asks :func:`count_segments`, the one
+part counter, whether a candidate fits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Literal
 from ..errors import InvalidInputError
 
 MAX_LENGTH = 160
+MAX_PARTS = 4
+API_MAX_LENGTH = 640  # AllMySMS refuses longer messages (status 111)
 TRIAL_PREFIX = "TRIAL USE: "
+STOP_MENTION = " STOP au 36180"
 FIELD = "messageText"
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -33,6 +38,8 @@ GSM_ALPHABET = GSM_BASIC | GSM_EXTENSION
 # C0 and C1 controls (bar tab, line feed, form feed, carriage return) and lone surrogates cannot be sent
 # as intended: refuse them rather than let the network drop or mangle them.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# An opt-out mention that names AllMySMS's short code: "STOP au 36180", "Stop SMS 36180", "STOP: 36 180".
+_STOP_MENTION = re.compile(r"\bstop\b[^\n\d]{0,20}36 ?180\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,16 +48,25 @@ class PreparedText:
     truncated: bool
     encoding: Encoding
     segments: int
+    stop_mention_added: bool = False
 
 
-def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> PreparedText:
+def prepare(message: str, *, trial: bool = False, label: str = FIELD, max_parts: int = 1,
+            stop_mention: bool = False) -> PreparedText:
     """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant.
 
-    ``label`` names the field in errors (its UI label from component.json)."""
+    ``label`` names the field in errors (its UI label from component.json). ``max_parts`` 1 is the original
+    160-character cut; 2 to 4 let the text fill that many parts of its encoding. ``stop_mention`` appends
+    STOP_MENTION unless the text as sent already has one; the text is cut before it, never the mention."""
     prefix = TRIAL_PREFIX if trial else ""
     full = prefix + message
-    text = truncate(full, MAX_LENGTH)
+    text = fit(full, max_parts)
+    suffix = ""
+    if stop_mention and not has_stop_mention(text):
+        suffix = STOP_MENTION
+        text = fit(full, max_parts, reserve=suffix)
     sent = text[len(prefix):]  # the user's own part of what is sent
+    room = f"{MAX_LENGTH - len(suffix)}" if max_parts <= 1 else f"{max_parts} SMS parts"
     bad = _FORBIDDEN.search(text)
     if bad:
         raise InvalidInputError(
@@ -61,15 +77,55 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> Prepare
         raise InvalidInputError([f"{label} is blank"], field=FIELD)
     if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
-        raise InvalidInputError([f"{label} starts with a character longer than {MAX_LENGTH} "
-                                 f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
+        raise InvalidInputError([f"{label} starts with a character longer than {room}"
+                                 f"{' code points' if max_parts <= 1 else ''} (combining marks?), which cannot "
+                                 f"be cut to fit"], field=FIELD)
     if not sent.strip():
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
         raise InvalidInputError([f"{label} is blank in the part that is sent: the first "
                                  f"{len(sent)} characters are spaces or line breaks and the rest is cut off at "
-                                 f"{MAX_LENGTH}"], field=FIELD)
+                                 f"{room}"], field=FIELD)
+    truncated = len(text) < len(full)
+    if suffix:
+        text = text.rstrip() + suffix
     encoding, segments = count_segments(text)
-    return PreparedText(text, len(text) < len(full), encoding, segments)
+    return PreparedText(text, truncated, encoding, segments, stop_mention_added=bool(suffix))
+
+
+def has_stop_mention(text: str) -> bool:
+    """Whether ``text`` already tells how to opt out through AllMySMS's short code."""
+    return _STOP_MENTION.search(text) is not None
+
+
+def fit(text: str, max_parts: int = 1, *, reserve: str = "") -> str:
+    """The longest start of ``text``, cut at a grapheme-cluster boundary, that still fits once ``reserve`` is
+    appended: 160 code points for ``max_parts`` 1 (the original promise), else ``max_parts`` SMS parts of its
+    own encoding and at most API_MAX_LENGTH code points."""
+    if max_parts <= 1:
+        return truncate(text, MAX_LENGTH - len(reserve))
+
+    def fits(start: str) -> bool:
+        whole = start + reserve
+        return len(whole) <= API_MAX_LENGTH and count_segments(whole)[1] <= max_parts
+
+    if fits(text):
+        return text
+    import regex
+
+    ends = [0]
+    for cluster in regex.finditer(r"\X", text):
+        if cluster.end() > API_MAX_LENGTH:
+            break
+        ends.append(cluster.end())
+    # Parts never decrease as a text grows (a UCS-2 character only adds parts), so bisect the cluster ends.
+    low, high = 0, len(ends) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:ends[middle]]):
+            low = middle
+        else:
+            high = middle - 1
+    return text[:ends[low]]
 
 
 def truncate(text: str, limit: int) -> str:
