@@ -91,10 +91,10 @@ def _run(args: argparse.Namespace) -> int:
     msg, cfg = substitute(msg), substitute(cfg)
     if isinstance(msg, dict) and "body" not in msg:
         msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
-    for key in unknown_settings(cfg, args.action):
-        print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting of "
-              f"{args.action}: it is ignored", file=sys.stderr)
     with _api(args.sandbox) as simulator:
+        for key in unknown_settings(cfg, args.action):
+            print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
+                  f"of {args.action}: it is ignored", file=sys.stderr)
         cfg = step_config(cfg, sandbox=simulator is not None)
         execution = runtime.execute(_load_process(args.action), msg, cfg, snapshot)
         _print_events(execution)

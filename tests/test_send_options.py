@@ -152,6 +152,13 @@ def test_a_dry_run_simulates_then_reads_the_credits_and_never_sends(api: respons
         "invalidNumbers": ["33600000666"], "smsIds": [], "campaignId": None, "status": 100}
 
 
+def test_a_dry_run_where_the_api_refuses_some_numbers_still_prices_the_others(api: responses.RequestsMock) -> None:
+    api.post(SIMULATE, json={**answer("simulatecampaign_two_numbers_one_refused"), "status": 113})
+    api.post(INFO, json=answer("getinfo_active_account"))
+    body = process(sms(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
+    assert (body["status"], body["creditsNeeded"], body["invalidNumbers"]) == (113, 45, ["33600000666"])
+
+
 def test_a_dry_run_the_api_refuses_says_nothing_was_sent(api: responses.RequestsMock) -> None:
     api.post(SIMULATE, json={"status": 104, "statusText": "Not enough credit (to use: 45, available: 15)"})
     with pytest.raises(InsufficientCreditError, match="nothing was sent") as caught:

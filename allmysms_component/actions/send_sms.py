@@ -12,17 +12,18 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import context
-from ..api import SendResult, SimulationResult, SmsRequest
+from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
-from ..rules.lookalikes import replace_lookalikes
 from ..rules.options import SendOptions, send_options
-from ..rules.schedule import Schedule, parse_send_at
 from ..runtime import ActionSchema, Message, new_id, new_message
 from .common import incoming_body, optional_text
+
+if TYPE_CHECKING:  # imported by the messages that need it: a plain send does not load zoneinfo's data
+    from ..rules.schedule import Schedule
 
 ACTION = "sendSMS"
 MAX_CLI_MSG_ID = 64
@@ -45,6 +46,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         numbers = numbers.limited(TRIAL_MAX_RECIPIENTS)
     message, replaced = body["messageText"], 0
     if options.replace_lookalikes:
+        from ..rules.lookalikes import replace_lookalikes
+
         swapped = replace_lookalikes(message)
         message, replaced = swapped.text, swapped.count
     prepared = text.prepare(message, trial=account.trial, label=schema.label("messageText"),
@@ -54,7 +57,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
                          campaign_name=optional_text(body, "campaignName"))
 
     _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
-    outcome = _simulate(account, request) if options.dry_run else _send(account, request, started)
+    client = ctx.client
+    outcome = _simulate(client, account, request) if options.dry_run else _send(client, account, request, started)
     invalid = numbers.invalid
     refused = outcome["invalidNumbers"]
     if refused:
@@ -72,7 +76,12 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         "encoding": prepared.encoding,
         "segments": prepared.segments,
         "cliMsgId": request.cli_msg_id,
-        **{key: outcome[key] for key in ("status", "statusText", "campaignId", "nbSms", "creditsUsed", "credits")},
+        "status": outcome["status"],
+        "statusText": outcome["statusText"],
+        "campaignId": outcome["campaignId"],
+        "nbSms": outcome["nbSms"],
+        "creditsUsed": outcome["creditsUsed"],
+        "credits": outcome["credits"],
         "simulated": options.dry_run,
         "creditsNeeded": outcome["creditsNeeded"],
         "scheduled": schedule is not None,
@@ -83,8 +92,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     })
 
 
-def _send(account: Account, request: SmsRequest, started: float) -> dict[str, Any]:
-    result: SendResult = context.current().client.send_sms(account.credentials, request)
+def _send(client: AllMySmsClient, account: Account, request: SmsRequest, started: float) -> dict[str, Any]:
+    result: SendResult = client.send_sms(account.credentials, request)
     log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
              "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
              len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
@@ -96,10 +105,9 @@ def _send(account: Account, request: SmsRequest, started: float) -> dict[str, An
             "creditsUsed": result.credits_used, "credits": result.credits, "creditsNeeded": None}
 
 
-def _simulate(account: Account, request: SmsRequest) -> dict[str, Any]:
+def _simulate(client: AllMySmsClient, account: Account, request: SmsRequest) -> dict[str, Any]:
     """simulateCampaign with the very payload a send would carry, then getInfo for the credits left: two calls
     that send nothing and cost nothing."""
-    client = context.current().client
     result: SimulationResult = client.simulate_campaign(account.credentials, request)
     info = client.get_info(account.credentials)
     log.info("Dry run, nothing sent: %s part(s) would be billed for %s credit(s), %s credit(s) left, %d "
@@ -114,6 +122,8 @@ def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
     send_at = optional_text(body, "sendAt")
     if send_at is None:
         return None
+    from ..rules.schedule import parse_send_at
+
     return parse_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
 
 

@@ -19,6 +19,8 @@ MAX_SMS_PARTS = "maxSmsParts"
 REPLACE_LOOKALIKES = "replaceLookalikes"
 MARKETING = "marketingMessage"
 SETTINGS = (DRY_RUN, MAX_SMS_PARTS, REPLACE_LOOKALIKES, MARKETING)
+PARTS_CHOICES = [str(n) for n in range(1, MAX_PARTS + 1)]
+_SETTINGS = frozenset(SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -31,19 +33,21 @@ class SendOptions:
     marketing: bool = False
 
 
+DEFAULTS = SendOptions()
+
+
 def send_options(cfg: object, labels: Mapping[str, str] | None = None) -> SendOptions:
     """The settings in ``cfg``; ConfigurationError for a value the platform would not send. ``labels`` maps a
     setting's key to how errors name it (its label in component.json)."""
-    if not isinstance(cfg, Mapping):
-        return SendOptions()  # no configuration at all: the account rules say what that means
+    if not isinstance(cfg, Mapping) or _SETTINGS.isdisjoint(cfg):
+        return DEFAULTS  # no setting at all (or no configuration: the account rules say what that means)
 
     def label(key: str) -> str:
         return (labels or {}).get(key, key)
 
     return SendOptions(
         dry_run=checkbox(cfg, DRY_RUN, label(DRY_RUN)),
-        max_parts=int(select(cfg, MAX_SMS_PARTS, label(MAX_SMS_PARTS),
-                             [str(n) for n in range(1, MAX_PARTS + 1)], default="1")),
+        max_parts=int(select(cfg, MAX_SMS_PARTS, label(MAX_SMS_PARTS), PARTS_CHOICES, default="1")),
         replace_lookalikes=checkbox(cfg, REPLACE_LOOKALIKES, label(REPLACE_LOOKALIKES)),
         marketing=checkbox(cfg, MARKETING, label(MARKETING)),
     )

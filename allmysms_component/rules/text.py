@@ -66,7 +66,6 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD, max_parts:
         suffix = STOP_MENTION
         text = fit(full, max_parts, reserve=suffix)
     sent = text[len(prefix):]  # the user's own part of what is sent
-    room = f"{MAX_LENGTH - len(suffix)}" if max_parts <= 1 else f"{max_parts} SMS parts"
     bad = _FORBIDDEN.search(text)
     if bad:
         raise InvalidInputError(
@@ -77,11 +76,13 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD, max_parts:
         raise InvalidInputError([f"{label} is blank"], field=FIELD)
     if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
+        room = _room(max_parts, suffix)
         raise InvalidInputError([f"{label} starts with a character longer than {room}"
                                  f"{' code points' if max_parts <= 1 else ''} (combining marks?), which cannot "
                                  f"be cut to fit"], field=FIELD)
     if not sent.strip():
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
+        room = _room(max_parts, suffix)
         raise InvalidInputError([f"{label} is blank in the part that is sent: the first "
                                  f"{len(sent)} characters are spaces or line breaks and the rest is cut off at "
                                  f"{room}"], field=FIELD)
@@ -90,6 +91,11 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD, max_parts:
         text = text.rstrip() + suffix
     encoding, segments = count_segments(text)
     return PreparedText(text, truncated, encoding, segments, stop_mention_added=bool(suffix))
+
+
+def _room(max_parts: int, suffix: str) -> str:
+    """What the user's text is cut to, for errors."""
+    return f"{MAX_LENGTH - len(suffix)}" if max_parts <= 1 else f"{max_parts} SMS parts"
 
 
 def has_stop_mention(text: str) -> bool:
