@@ -56,6 +56,15 @@ class InsufficientCreditError(ApiRejectedError):
     """The account has no credit, or not enough for this send (status 103 or 104)."""
 
 
+class CampaignNotPendingError(ApiRejectedError):
+    """AllMySMS did not cancel a scheduled send: it has no pending campaign with this id (unknown, already
+    sent, or already cancelled). Its SMS may have gone out, so ``may_have_been_sent`` is true."""
+
+    def __init__(self, message: str, *, campaign_id: str, status: int | None, status_text: str) -> None:
+        super().__init__(message, status=status, status_text=status_text, may_have_been_sent=True)
+        self.campaign_id = campaign_id
+
+
 class OutcomeUnknownError(AllMySmsError):
     """The request reached AllMySMS but no usable answer came back, or an answer this component cannot read
     (``status``: an unknown AllMySMS status, or 113 without SMS ids; ``refused``: the numbers it listed as

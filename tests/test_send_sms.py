@@ -62,6 +62,9 @@ def test_output_reports_what_was_sent(api: responses.RequestsMock) -> None:
         "encoding": "GSM-7", "segments": 1, "cliMsgId": "msg-1", "status": 100,
         "statusText": "Your messages have been sent", "campaignId": "ap_28423", "nbSms": 1, "creditsUsed": 15,
         "credits": 985,
+        # 1.1.0: keys of the new inputs and settings, at their values for a plain send
+        "simulated": False, "creditsNeeded": None, "scheduled": False, "scheduledAt": None, "campaignName": None,
+        "replacedCharacters": 0, "stopMentionAdded": False,
     }
 
 

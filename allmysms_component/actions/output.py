@@ -10,9 +10,10 @@ so a sent SMS is never followed by an output that cannot be emitted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
-from ..api import SendResult, SmsRequest
+from ..api import SmsRequest
 from ..rules.echo import clip
 from ..rules.recipients import ECHO_MAX, Recipients
 from ..rules.text import PreparedText
@@ -23,17 +24,19 @@ ID_MAX = 64             # characters of an id or a number AllMySMS answers: a ca
 log = logging.getLogger(__name__)
 
 
-def body(request: SmsRequest, result: SendResult, numbers: Recipients, unmatched: list[str],
+def body(request: SmsRequest, outcome: Mapping[str, Any], numbers: Recipients, unmatched: list[str],
          prepared: PreparedText, trial: bool) -> dict[str, Any]:
-    """The output body. ``numbers`` already has the numbers AllMySMS refused in its ``invalid`` list;
-    ``unmatched`` are the refusals AllMySMS reported that match no number sent."""
+    """The output body's 1.0.0 keys. ``outcome`` holds what AllMySMS answered (smsIds, status, statusText,
+    campaignId, nbSms, creditsUsed, credits); ``numbers`` already has the numbers AllMySMS refused in its
+    ``invalid`` list; ``unmatched`` are the refusals AllMySMS reported that match no number sent."""
+    sms_ids = outcome["smsIds"]
     most = len(request.recipients)  # an answer listing more than were sent is not believed past that
-    if len(result.sms_ids) > most or len(unmatched) > most:
+    if len(sms_ids) > most or len(unmatched) > most:
         log.warning("AllMySMS answered more SMS ids or refused numbers than numbers sent; the extra are left out")
     return {
         "recipients": numbers.numbers,
         "smsIds": [{"phoneNumber": clip(sms["phoneNumber"], ID_MAX), "smsId": clip(sms["smsId"], ID_MAX)}
-                   for sms in result.sms_ids[:most]],
+                   for sms in sms_ids[:most]],
         "invalidNumbers": numbers.invalid + [clip(report, ECHO_MAX) for report in unmatched[:most]],
         "skippedNumbers": numbers.skipped,
         "trial": trial,
@@ -42,10 +45,10 @@ def body(request: SmsRequest, result: SendResult, numbers: Recipients, unmatched
         "encoding": prepared.encoding,
         "segments": prepared.segments,
         "cliMsgId": request.cli_msg_id,
-        "status": result.status,
-        "statusText": clip(result.status_text, STATUS_TEXT_MAX),
-        "campaignId": None if result.campaign_id is None else clip(result.campaign_id, ID_MAX),
-        "nbSms": result.nb_sms,
-        "creditsUsed": result.credits_used,
-        "credits": result.credits,
+        "status": outcome["status"],
+        "statusText": clip(outcome["statusText"], STATUS_TEXT_MAX),
+        "campaignId": None if outcome["campaignId"] is None else clip(outcome["campaignId"], ID_MAX),
+        "nbSms": outcome["nbSms"],
+        "creditsUsed": outcome["creditsUsed"],
+        "credits": outcome["credits"],
     }

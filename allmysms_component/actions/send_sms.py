@@ -3,6 +3,7 @@
 The platform calls ``process(msg, cfg, snapshot)`` once per incoming message. It returns the output message,
 or raises one of the component's errors (``errors.Rebound`` when the platform should redeliver later).
 What it shares between messages (settings, the connection pool, component.json) comes from ``context``.
+Without a new input or setting it sends exactly the request the original component sent.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from .. import context
-from ..api import SmsRequest
-from ..errors import InvalidInputError
+from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
-from ..rules.account import TRIAL_MAX_RECIPIENTS, resolve
-from ..runtime import Message, new_id, new_message
+from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
+from ..rules.options import SendOptions, send_options
+from ..runtime import ActionSchema, Message, new_id, new_message
 from . import output
+from .common import incoming_body, optional_text
+
+if TYPE_CHECKING:  # imported by the messages that need it: a plain send does not load zoneinfo's data
+    from ..rules.schedule import Schedule
 
 ACTION = "sendSMS"
 MAX_CLI_MSG_ID = 64
@@ -27,63 +33,108 @@ log = logging.getLogger(__name__)
 
 
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
-    """Send the message's text to its mobile numbers; return the output message."""
+    """Send the message's text to its mobile numbers (or price it, in a dry run); return the output message."""
     started = time.perf_counter()
-    body = _body(msg)
     ctx = context.current()
     schema = ctx.descriptor.action(ACTION)
-    schema.validate(body)
+    body = incoming_body(msg, schema)
+    options = send_options(cfg, ctx.descriptor.setting_labels(ACTION))
     numbers = recipients.parse(body["mobileNumbers"], label=schema.label("mobileNumbers"))
+    schedule = _schedule(body, schema)
 
     account = resolve(cfg, ctx.settings)
     if account.trial:
         numbers = numbers.limited(TRIAL_MAX_RECIPIENTS)
-    prepared = text.prepare(body["messageText"], trial=account.trial, label=schema.label("messageText"))
+    message, replaced = body["messageText"], 0
+    if options.replace_lookalikes:
+        from ..rules.lookalikes import replace_lookalikes
+
+        swapped = replace_lookalikes(message)
+        message, replaced = swapped.text, swapped.count
+    prepared = text.prepare(message, trial=account.trial, label=schema.label("messageText"),
+                            max_parts=options.max_parts, stop_mention=options.marketing)
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
-                         cli_msg_id=_cli_msg_id(msg))
+                         cli_msg_id=_cli_msg_id(msg), date=schedule.api_date if schedule else None,
+                         campaign_name=optional_text(body, "campaignName"))
 
-    _log_plan(numbers, prepared, account.trial)
-    result = ctx.client.send_sms(account.credentials, request)
-
-    log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
-             "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
-             len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
-    refused, unmatched = recipients.refused_by_api(request.recipients, result.invalid_numbers)
-    if result.invalid_numbers:
-        log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
-                    recipients.mask_all(result.invalid_numbers))
+    _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
+    client = ctx.client
+    outcome = _simulate(client, account, request) if options.dry_run else _send(client, account, request, started)
+    refused, unmatched = recipients.refused_by_api(request.recipients, outcome["invalidNumbers"])
+    if outcome["invalidNumbers"]:
+        log.warning("AllMySMS refused %d number(s): %s", len(outcome["invalidNumbers"]),
+                    recipients.mask_all(outcome["invalidNumbers"]))
     if unmatched:
         log.warning("%d number(s) AllMySMS refused match no number sent: %s", len(unmatched),
                     recipients.mask_all(unmatched))
-    unaccounted = len(request.recipients) - len(result.sms_ids) - len(refused)
-    if result.sms_ids and unaccounted > 0:
+    unaccounted = len(request.recipients) - len(outcome["smsIds"]) - len(refused)
+    if outcome["smsIds"] and unaccounted > 0:
         log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
     sent_to = numbers.without(set(refused))
-    return new_message(output.body(request, result, sent_to, unmatched, prepared, account.trial))
+    return new_message({
+        **output.body(request, outcome, sent_to, unmatched, prepared, account.trial),
+        "simulated": options.dry_run,
+        "creditsNeeded": outcome["creditsNeeded"],
+        "scheduled": schedule is not None,
+        "scheduledAt": schedule.iso if schedule else None,
+        "campaignName": request.campaign_name,
+        "replacedCharacters": replaced,
+        "stopMentionAdded": prepared.stop_mention_added,
+    })
 
 
-def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
-    log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each", "a trial SMS" if trial else "an SMS",
-             len(numbers.numbers), recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments)
+def _send(client: AllMySmsClient, account: Account, request: SmsRequest, started: float) -> dict[str, Any]:
+    result: SendResult = client.send_sms(account.credentials, request)
+    log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
+             "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
+             len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
+    return {"smsIds": result.sms_ids, "invalidNumbers": result.invalid_numbers, "status": result.status,
+            "statusText": result.status_text, "campaignId": result.campaign_id, "nbSms": result.nb_sms,
+            "creditsUsed": result.credits_used, "credits": result.credits, "creditsNeeded": None}
+
+
+def _simulate(client: AllMySmsClient, account: Account, request: SmsRequest) -> dict[str, Any]:
+    """simulateCampaign with the very payload a send would carry, then getInfo for the credits left: two calls
+    that send nothing and cost nothing."""
+    result: SimulationResult = client.simulate_campaign(account.credentials, request)
+    info = client.get_info(account.credentials)
+    log.info("Dry run, nothing sent: %s part(s) would be billed for %s credit(s), %s credit(s) left, %d "
+             "number(s) refused by AllMySMS", _count(result.nb_sms), _count(result.nb_credits),
+             _count(info.credits), len(result.invalid_numbers))
+    return {"smsIds": [], "invalidNumbers": result.invalid_numbers, "status": result.status,
+            "statusText": result.status_text, "campaignId": None, "nbSms": result.nb_sms, "creditsUsed": 0,
+            "credits": info.credits, "creditsNeeded": result.nb_credits}
+
+
+def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
+    send_at = optional_text(body, "sendAt")
+    if send_at is None:
+        return None
+    from ..rules.schedule import parse_send_at
+
+    return parse_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+
+
+def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool, options: SendOptions,
+              schedule: Schedule | None, replaced: int) -> None:
+    what = "a trial SMS" if trial else "an SMS"
+    if options.dry_run:
+        what = f"a dry run of {what}"
+    elif schedule:
+        what = "a scheduled trial SMS" if trial else "a scheduled SMS"
+    log.info("Sending %s to %d recipient(s) (%s): %s, %d part(s) each%s", what, len(numbers.numbers),
+             recipients.mask_all(numbers.numbers), prepared.encoding, prepared.segments,
+             f", at {schedule.iso}" if schedule else "")
     if numbers.invalid:
         log.warning("%d malformed entr%s not sent: %s", len(numbers.invalid),
                     "y" if len(numbers.invalid) == 1 else "ies", recipients.mask_all(numbers.invalid))
     if numbers.skipped:
         log.info("%d number(s) skipped (duplicates%s)", len(numbers.skipped),
                  f", or over the trial limit of {TRIAL_MAX_RECIPIENTS}" if trial else "")
+    if replaced:
+        log.info("%d look-alike character(s) replaced by their GSM-7 equivalent", replaced)
     if prepared.truncated:
-        log.warning("The message text was truncated to %d characters", text.MAX_LENGTH)
-
-
-def _body(msg: object) -> Mapping[str, Any]:
-    if not isinstance(msg, Mapping):
-        raise InvalidInputError([f"the incoming message must be an object with a body, not "
-                                 f"{type(msg).__name__}"])
-    body = msg.get("body")
-    if not isinstance(body, Mapping):
-        raise InvalidInputError(["the incoming message has no body object with the fields mobileNumbers, "
-                                 "senderName and messageText"])
-    return body
+        log.warning("The message text was truncated to %d characters", len(prepared.text))
 
 
 def _cli_msg_id(msg: object) -> str:

@@ -15,6 +15,7 @@ import requests
 from ..errors import ConfigurationError
 from ..rules.account import Credentials
 from ..settings import DEFAULT_API_URL, DEFAULT_MAX_CONNECTIONS, Timeouts
+from .campaigns import DeliveryReports, read_acks, read_delete
 from .transport import RetryPolicy, Transport
 from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
 
@@ -67,6 +68,18 @@ class AllMySmsClient:
         """The account's state and credits: the cheap call that proves credentials work."""
         body = self.transport.post("getInfo", _form(credentials), sends=False, secret=credentials.api_key)
         return read_info(body, credentials)
+
+    def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
+        """The delivery reports of a campaign (none when AllMySMS has no data for it)."""
+        body = self.transport.post("getAcks", _form(credentials, campId=campaign_id), sends=False,
+                                   secret=credentials.api_key)
+        return read_acks(body, credentials, campaign_id)
+
+    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> None:
+        """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
+        body = self.transport.post("deleteCampaign", _form(credentials, campId=campaign_id), sends=False,
+                                   secret=credentials.api_key)
+        read_delete(body, credentials, campaign_id)
 
 
 # The credential fields by their labels in component.json, for an error that names them.

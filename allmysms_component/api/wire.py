@@ -64,13 +64,20 @@ class SmsRequest:
     sender: str
     recipients: Sequence[str]
     cli_msg_id: str | None = None
+    date: str | None = None           # DATE, ``YYYY-MM-DD HH:MM:SS`` in Paris time: a scheduled send
+    campaign_name: str | None = None  # CAMPAIGN_NAME
 
     def sms_data(self) -> str:
-        """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes."""
+        """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes; optional fields only when
+        set, so that a plain send is byte for byte what it always was."""
         data: dict[str, Any] = {"MESSAGE": self.text, "TPOA": self.sender,
                                 "SMS": [{"MOBILEPHONE": number} for number in self.recipients]}
         if self.cli_msg_id:
             data["CLIMSGID"] = self.cli_msg_id
+        if self.date:
+            data["DATE"] = self.date
+        if self.campaign_name:
+            data["CAMPAIGN_NAME"] = self.campaign_name
         return json.dumps({"DATA": data}, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -118,17 +125,17 @@ def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Seq
     if status == PARTIAL and not sms_ids:
         raise _partial_without_ids(body, credentials, recipients)
     if status not in SUCCESS and status != PARTIAL:
-        raise _rejection(status, body, credentials, sends=True)
+        raise rejection(status, body, credentials, sends=True)
     key = credentials.api_key
     return SendResult(
         status=status,
-        status_text=redact(_text(body.get("statusText")), key),
+        status_text=redact(text_of(body.get("statusText")), key),
         invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
-        campaign_id=redact(_text(body.get("campaignId")), key) or None,
-        credits=_number(body, "credits"),
-        credits_used=_number(body, "creditsUsed"),
-        nb_contacts=_number(body, "nbContacts"),
-        nb_sms=_number(body, "nbSms"),
+        campaign_id=redact(text_of(body.get("campaignId")), key) or None,
+        credits=number_of(body, "credits"),
+        credits_used=number_of(body, "creditsUsed"),
+        nb_contacts=number_of(body, "nbContacts"),
+        nb_sms=number_of(body, "nbSms"),
         sms_ids=_redacted_ids(sms_ids, key),
     )
 
@@ -136,16 +143,17 @@ def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Seq
 def read_simulation(body: Mapping[str, Any], credentials: Credentials) -> SimulationResult:
     """A simulateCampaign answer: what sendSms would do and cost."""
     status = _status(body, sends=False)
-    if status not in SUCCESS:
-        raise _rejection(status, body, credentials, sends=False)
+    nb_contacts = number_of(body, "nbContacts")
+    if status not in SUCCESS and not (status == PARTIAL and nb_contacts):
+        raise rejection(status, body, credentials, sends=False)
     key = credentials.api_key
     return SimulationResult(
         status=status,
-        status_text=redact(_text(body.get("statusText")), key),
+        status_text=redact(text_of(body.get("statusText")), key),
         invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
-        nb_credits=_number(body, "nbCredits"),
-        nb_contacts=_number(body, "nbContacts"),
-        nb_sms=_number(body, "nbSms"),
+        nb_credits=number_of(body, "nbCredits"),
+        nb_contacts=nb_contacts,
+        nb_sms=number_of(body, "nbSms"),
     )
 
 
@@ -153,10 +161,10 @@ def read_info(body: Mapping[str, Any], credentials: Credentials) -> AccountInfo:
     """A getInfo answer: a text status ("Active Account") on success, the numeric 102 family on failure."""
     status = body.get("status")
     if as_int(status) is not None:
-        raise _rejection(as_int(status), body, credentials, sends=False)
+        raise rejection(as_int(status), body, credentials, sends=False)
     if not isinstance(status, str):
         raise MalformedResponseError("AllMySMS answered getInfo without a status; nothing was sent")
-    return AccountInfo(status_text=redact(status, credentials.api_key), credits=_number(body, "credits"),
+    return AccountInfo(status_text=redact(status, credentials.api_key), credits=number_of(body, "credits"),
                        login=credentials.login)
 
 
@@ -168,9 +176,9 @@ def _status(body: Mapping[str, Any], *, sends: bool) -> int:
     return status
 
 
-def _rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
+def rejection(status: int | None, body: Mapping[str, Any], credentials: Credentials, *,
                sends: bool) -> ApiRejectedError | OutcomeUnknownError:
-    status_text = quoted(_text(body.get("statusText")), credentials.api_key)
+    status_text = quoted(text_of(body.get("statusText")), credentials.api_key)
     said = f" (status {status}: {status_text})" if status_text else f" (status {status})"
     if status == 102:
         return AuthenticationError(REFUSED[102] + said + "; check the login and API key of the step's "
@@ -190,7 +198,7 @@ def _partial_without_ids(body: Mapping[str, Any], credentials: Credentials,
     """113 says some numbers were refused and the others sent; without SMS ids, only the refused numbers say
     which: nothing was sent only when they cover every recipient."""
     refused = redact_all(_invalid_numbers(body.get("invalidNumbers")), credentials.api_key)
-    status_text = quoted(_text(body.get("statusText")), credentials.api_key)
+    status_text = quoted(text_of(body.get("statusText")), credentials.api_key)
     said = f" (status {PARTIAL}: {status_text})" if status_text else f" (status {PARTIAL})"
     matched, _ = refused_by_api(recipients, refused)
     others = len(recipients) - len(matched)
@@ -216,7 +224,7 @@ def as_int(value: object) -> int | None:
     return None
 
 
-def _number(body: Mapping[str, Any], key: str) -> float | None:
+def number_of(body: Mapping[str, Any], key: str) -> float | None:
     """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
     success status the SMS is out, and failing now would invite a second send."""
     value = body.get(key)
@@ -237,7 +245,7 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
     return int(number) if float(number).is_integer() else number
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
     """A text field as text; a number as its digits; anything structured is dropped (after a success failing
     would invite a second send, and quoting a deeply nested value could exhaust the stack)."""
     if isinstance(value, str):
@@ -249,8 +257,8 @@ def _invalid_numbers(value: object) -> list[str]:
     if not value:  # the usual answer: ""
         return []
     if isinstance(value, list):
-        return [text for text in map(_text, value) if text]
-    return [n for n in _text(value).split("|") if n]
+        return [text for text in map(text_of, value) if text]
+    return [n for n in text_of(value).split("|") if n]
 
 
 def _redacted_ids(sms_ids: list[SmsId], key: str) -> list[SmsId]:
@@ -265,7 +273,7 @@ def _redacted_ids(sms_ids: list[SmsId], key: str) -> list[SmsId]:
 def _sms_ids(value: object) -> list[SmsId]:
     if not isinstance(value, list):
         return []
-    return [{"phoneNumber": _text(e["phoneNumber"]), "smsId": _text(e["smsId"])}
+    return [{"phoneNumber": text_of(e["phoneNumber"]), "smsId": text_of(e["smsId"])}
             for e in value if isinstance(e, dict) and _scalar(e.get("phoneNumber")) and _scalar(e.get("smsId"))]
 
 

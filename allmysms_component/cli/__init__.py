@@ -95,7 +95,18 @@ def _parser() -> argparse.ArgumentParser:
                    "ALLMYSMS_LOGIN and ALLMYSMS_API_KEY, or a prompt; never from a flag.")
     send.add_argument("--to", required=True, help="mobile numbers, comma-separated (e.g. 33612345678)")
     send.add_argument("--sender", required=True, help="sender name: 3 to 11 letters and digits")
-    send.add_argument("--text", required=True, help="message text (at most 160 characters are sent)")
+    send.add_argument("--text", required=True, help="message text (at most 160 characters are sent, unless "
+                      "--max-parts allows more)")
+    send.add_argument("--send-at", metavar="ISO8601", help="schedule it, e.g. 2026-12-01T09:30:00+01:00 (an offset "
+                      "or Z is required)")
+    send.add_argument("--campaign-name", metavar="NAME", help="name the send in the AllMySMS account")
+    send.add_argument("--dry-run", action="store_true", help="send nothing: print what it would cost")
+    send.add_argument("--max-parts", type=int, choices=range(1, 5), metavar="{1-4}",
+                      help="SMS parts the text may fill (default 1: 160 characters, as before)")
+    send.add_argument("--replace-lookalikes", action="store_true",
+                      help="replace curly quotes, dashes, odd spaces... by their GSM-7 equivalent")
+    send.add_argument("--marketing", action="store_true",
+                      help="append ' STOP au 36180' unless the text has a STOP mention")
     send.add_argument("--sandbox", action="store_true",
                       help="send to a local AllMySMS simulator started for this run (offline, free)")
     send.set_defaults(run=commands.send)
@@ -104,8 +115,10 @@ def _parser() -> argparse.ArgumentParser:
                   "print each event (data, error, rebound, end) as a JSON line. Strings like {{NAME}} in the "
                   "configuration (the fixture's cfg, or the CONFIG file) are replaced by environment variables; "
                   "the message is sent as typed. Example: examples/send_sms.json.")
-    run.add_argument("message", help='a fixture {"msg": ..., "cfg": ...}, a message, or a bare body; - for stdin')
-    run.add_argument("config", nargs="?", help="the step configuration (credentials) when not in the fixture")
+    run.add_argument("message", nargs="?", help='a fixture {"msg": ..., "cfg": ...}, a message, or a bare body; '
+                     "- for stdin; none: an empty body")
+    run.add_argument("config", nargs="?", help="the step configuration (credentials and settings) when not in the "
+                     "fixture; without credentials, they come from the environment, a prompt or --sandbox")
     run.add_argument("--action", default=commands.ACTION, help=f"action id in component.json (default "
                      f"{commands.ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")
@@ -124,8 +137,8 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = command("worker", "run as a platform step", "Run as a step of a flow on the platform: consume the "
                      "step's RabbitMQ queue and publish to the flow's exchange, speaking the Node sailor's protocol. "
-                     "Configured by the ELASTICIO_* environment variables (README: Running on the platform); SIGTERM stops it "
-                     "cleanly. Logs go to stdout as bunyan JSON lines.")
+                     "Configured by the ELASTICIO_* environment variables (README: Running on the platform); "
+                     "SIGTERM stops it cleanly. Logs go to stdout as bunyan JSON lines.")
     worker.set_defaults(run=commands.worker)
 
     service = command("service", "run a one-shot platform service", "Run a platform service once and POST its "

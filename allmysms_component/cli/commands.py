@@ -23,10 +23,14 @@ from .io import (
     read_json,
     received_json,
     sandbox_cfg,
+    step_config,
     substitute,
+    unknown_settings,
 )
 
 ACTION = "sendSMS"
+# --flag -> the Send SMS setting it ticks (component.json fields)
+CHECKBOX_FLAGS = {"dry_run": "dryRun", "replace_lookalikes": "replaceLookalikes", "marketing": "marketingMessage"}
 
 
 class MaybeSent(Exception):
@@ -55,9 +59,14 @@ class Sending:
 
 def send(args: argparse.Namespace) -> int:
     body = {"mobileNumbers": args.to, "senderName": args.sender, "messageText": args.text}
+    optional = {"sendAt": args.send_at, "campaignName": args.campaign_name}
+    body.update({key: value for key, value in optional.items() if value is not None})
+    settings = {setting: "on" for flag, setting in CHECKBOX_FLAGS.items() if getattr(args, flag)}
+    if args.max_parts is not None:
+        settings["maxSmsParts"] = str(args.max_parts)
     msg = runtime.new_incoming(body)
     with Sending() as sending, _api(args.sandbox) as simulator:
-        cfg = sandbox_cfg() if simulator else credentials_from_env_or_prompt()
+        cfg = step_config(None, sandbox=simulator is not None, settings=settings)
         process = _load_process(ACTION)
         sending.arm()
         execution = runtime.execute(process, msg, cfg)
@@ -69,7 +78,7 @@ def send(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = read_json(args.message)
+    loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
     snapshot = None
     if isinstance(loaded, dict) and "msg" in loaded:  # a {msg, cfg, snapshot} fixture, as cmp:process reads
         msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
@@ -81,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(msg, dict) and "body" not in msg:
         msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
     with Sending() as sending, _api(args.sandbox) as simulator:
-        if cfg is None:
-            cfg = sandbox_cfg() if simulator else credentials_from_env_or_prompt()
+        for key in unknown_settings(cfg, args.action):
+            print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
+                  f"of {args.action}: it is ignored", file=sys.stderr)
+        cfg = step_config(cfg, sandbox=simulator is not None)
         process = _load_process(args.action)
         sending.arm()
         execution = runtime.execute(process, msg, cfg, snapshot)

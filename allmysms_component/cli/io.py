@@ -8,9 +8,11 @@ import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from .. import context
 from ..runtime import json_text
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -52,6 +54,31 @@ def substitute(value: Any) -> Any:
     return value
 
 
+CREDENTIAL_FIELDS = ("login", "apiKey")
+
+
+def step_config(cfg: Any, *, sandbox: bool, settings: Mapping[str, str] | None = None) -> Any:
+    """The configuration a run uses: ``cfg`` as given when it names a credential field (blank ones mean trial
+    mode), else the credentials of the sandbox, the environment or a prompt, joined by the settings in ``cfg``
+    (a fixture may carry settings only) and ``settings`` (from flags)."""
+    if isinstance(cfg, dict) and any(name in cfg for name in CREDENTIAL_FIELDS):
+        return {**cfg, **(settings or {})}
+    if cfg is not None and not isinstance(cfg, dict):
+        return cfg  # the action refuses it, with its own words
+    credentials = sandbox_cfg() if sandbox else credentials_from_env_or_prompt()
+    return {**credentials, **(cfg or {}), **(settings or {})}
+
+
+def unknown_settings(cfg: Any, action: str) -> list[str]:
+    """Keys of ``cfg`` that are neither credentials, settings of ``action``, nor the platform's own (``_x``):
+    ignored by the action, so a misspelt "dryRun" would send for real. The command line warns about them."""
+    if not isinstance(cfg, dict):
+        return []
+    descriptor = context.current().descriptor
+    known = set(descriptor.data.get("credentials", {}).get("fields", {})) | set(descriptor.setting_labels(action))
+    return [key for key in cfg if key not in known and not str(key).startswith("_")]
+
+
 def sandbox_cfg() -> dict[str, str]:
     """The simulator's own account, unless the environment names another (e.g. to try trial mode)."""
     from ..sandbox import SANDBOX_ACCOUNT
@@ -76,7 +103,8 @@ def credentials_from_env_or_prompt() -> dict[str, str]:
 
 def received_json(sms: Any) -> dict[str, Any]:
     return {"smsId": sms.sms_id, "campaignId": sms.campaign_id, "phoneNumber": sms.phone_number,
-            "sender": sms.sender, "text": sms.text, "parts": sms.parts, "cliMsgId": sms.cli_msg_id}
+            "sender": sms.sender, "text": sms.text, "parts": sms.parts, "cliMsgId": sms.cli_msg_id,
+            "campaignName": sms.campaign_name, "sendAt": sms.send_at}
 
 
 def print_json(value: Any, indent: int | None = None, stream: TextIO | None = None) -> None:

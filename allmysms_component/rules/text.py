@@ -1,10 +1,12 @@
-"""Message text: the trial prefix, the 160-character cut, and what the network will bill for it.
+"""Message text: the trial prefix, the cut (160 characters, or up to 4 SMS parts), the marketing STOP mention,
+and what the network will bill for it.
 
 The cut counts code points (as Python does) but never splits what a reader sees as one character (a flag,
 an emoji with a skin tone, a letter with a combining accent): such a cluster is dropped whole. The encoding
 decides the cost: GSM-7 holds 160 septets in one SMS, UCS-2 only 70 UTF-16 units, so one emoji can triple
 the bill; the output says so instead of hiding it. A part never splits a character: an extension character's
-escape pair (``€``) or an emoji's surrogate pair that would straddle two parts starts the next one.
+escape pair (``€``) or an emoji's surrogate pair that would straddle two parts starts the next one. A cut to
+several parts asks :func:`count_segments`, the one part counter, whether a candidate fits.
 
 A text a reader would see as empty (spaces, line breaks, zero-width and other invisible characters) is refused
 as blank rather than sent and paid for.
@@ -21,7 +23,10 @@ from typing import Literal
 from ..errors import InvalidInputError
 
 MAX_LENGTH = 160
+MAX_PARTS = 4
+API_MAX_LENGTH = 640  # AllMySMS refuses longer messages (status 111)
 TRIAL_PREFIX = "TRIAL USE: "
+STOP_MENTION = " STOP au 36180"
 FIELD = "messageText"
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -48,6 +53,8 @@ _INVISIBLE = re.compile(
 _ESC = "\x1b"  # the GSM escape septet, never a character of a sendable text
 GSM_PART = 153      # septets per part of a multi-part GSM-7 SMS (7 go to the concatenation header)
 UCS2_PART = 67      # UTF-16 units per part of a multi-part UCS-2 SMS
+# An opt-out mention that names AllMySMS's short code: "STOP au 36180", "Stop SMS 36180", "STOP: 36 180".
+_STOP_MENTION = re.compile(r"\bstop\b[^\n\d]{0,20}36 ?180\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,15 +63,23 @@ class PreparedText:
     truncated: bool
     encoding: Encoding
     segments: int
+    stop_mention_added: bool = False
 
 
-def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> PreparedText:
+def prepare(message: str, *, trial: bool = False, label: str = FIELD, max_parts: int = 1,
+            stop_mention: bool = False) -> PreparedText:
     """The text as it will be sent, or InvalidInputError when it cannot be sent as the user meant.
 
-    ``label`` names the field in errors (its UI label from component.json)."""
+    ``label`` names the field in errors (its UI label from component.json). ``max_parts`` 1 is the original
+    160-character cut; 2 to 4 let the text fill that many parts of its encoding. ``stop_mention`` appends
+    STOP_MENTION unless the text as sent already has one; the text is cut before it, never the mention."""
     prefix = TRIAL_PREFIX if trial else ""
     full = prefix + message
-    text = truncate(full, MAX_LENGTH)
+    text = fit(full, max_parts)
+    suffix = ""
+    if stop_mention and not has_stop_mention(text):
+        suffix = STOP_MENTION
+        text = fit(full, max_parts, reserve=suffix)
     sent = text[len(prefix):]  # the user's own part of what is sent
     bad = _FORBIDDEN.search(text)
     if bad:
@@ -77,15 +92,62 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> Prepare
                                 field=FIELD)
     if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
-        raise InvalidInputError([f"{label} starts with a character longer than {MAX_LENGTH} "
-                                 f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
+        room = _room(max_parts, suffix)
+        raise InvalidInputError([f"{label} starts with a character longer than {room}"
+                                 f"{' code points' if max_parts <= 1 else ''} (combining marks?), which cannot "
+                                 f"be cut to fit"], field=FIELD)
     if is_blank(sent):
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
-        raise InvalidInputError([f"{label} is blank in the part that is sent: the first "
-                                 f"{len(sent)} characters are spaces, line breaks or invisible characters and "
-                                 f"the rest is cut off at {MAX_LENGTH}"], field=FIELD)
+        room = _room(max_parts, suffix)
+        raise InvalidInputError([f"{label} is blank in the part that is sent: the first {len(sent)} characters "
+                                 f"are spaces, line breaks or invisible characters and the rest is cut off at "
+                                 f"{room}"], field=FIELD)
+    truncated = len(text) < len(full)
+    if suffix:
+        text = text.rstrip() + suffix
     encoding, segments = count_segments(text)
-    return PreparedText(text, len(text) < len(full), encoding, segments)
+    return PreparedText(text, truncated, encoding, segments, stop_mention_added=bool(suffix))
+
+
+def _room(max_parts: int, suffix: str) -> str:
+    """What the user's text is cut to, for errors."""
+    return f"{MAX_LENGTH - len(suffix)}" if max_parts <= 1 else f"{max_parts} SMS parts"
+
+
+def has_stop_mention(text: str) -> bool:
+    """Whether ``text`` already tells how to opt out through AllMySMS's short code."""
+    return _STOP_MENTION.search(text) is not None
+
+
+def fit(text: str, max_parts: int = 1, *, reserve: str = "") -> str:
+    """The longest start of ``text``, cut at a grapheme-cluster boundary, that still fits once ``reserve`` is
+    appended: 160 code points for ``max_parts`` 1 (the original promise), else ``max_parts`` SMS parts of its
+    own encoding and at most API_MAX_LENGTH code points."""
+    if max_parts <= 1:
+        return truncate(text, MAX_LENGTH - len(reserve))
+
+    def fits(start: str) -> bool:
+        whole = start + reserve
+        return len(whole) <= API_MAX_LENGTH and count_segments(whole)[1] <= max_parts
+
+    if fits(text):
+        return text
+    import regex
+
+    ends = [0]
+    for cluster in regex.finditer(r"\X", text):
+        if cluster.end() > API_MAX_LENGTH:
+            break
+        ends.append(cluster.end())
+    # Parts never decrease as a text grows (a UCS-2 character only adds parts), so bisect the cluster ends.
+    low, high = 0, len(ends) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:ends[middle]]):
+            low = middle
+        else:
+            high = middle - 1
+    return text[:ends[low]]
 
 
 def is_blank(text: str) -> bool:

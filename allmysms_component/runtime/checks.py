@@ -124,8 +124,10 @@ def _function(kind: str, key: str, spec: object, root: Path, report: Report) -> 
     if metadata is None and not spec.get("dynamicMetadata"):
         report.errors.append(f"{where} has neither metadata nor dynamicMetadata")
     if isinstance(metadata, dict):
-        for direction in ("in", "out"):
-            _schema(f"{where} metadata.{direction}", metadata.get(direction), root, report)
+        # No metadata.in is how the platform is told that a function takes no mapped input (no mapper step).
+        if "in" in metadata:
+            _schema(f"{where} metadata.in", metadata["in"], root, report)
+        _schema(f"{where} metadata.out", metadata.get("out"), root, report)
 
 
 def _module(where: str, main: object, root: Path, report: Report) -> Any:

@@ -30,6 +30,7 @@ class Descriptor:
 
     data: Mapping[str, Any]
     actions: dict[str, ActionSchema] = field(default_factory=dict, compare=False, repr=False)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Descriptor:
@@ -49,6 +50,16 @@ class Descriptor:
                 return str(spec["main"])
         raise ConfigurationError(f"component.json has no action or trigger {function!r} with a main")
 
+    def setting_labels(self, function: str) -> dict[str, str]:
+        """How errors name each step setting (the function's ``fields``): its label in the UI, with its key
+        (``Dry run (dryRun)``). Read once per descriptor."""
+        labels = self.labels.get(function)
+        if labels is None:
+            spec = (self.data.get("actions") or {}).get(function) or (self.data.get("triggers") or {}).get(function)
+            fields = spec.get("fields") if isinstance(spec, Mapping) else None
+            labels = self.labels.setdefault(function, _labels(fields if isinstance(fields, Mapping) else {}))
+        return labels
+
     def action(self, name: str) -> ActionSchema:
         """An action's input schema, compiled once per descriptor."""
         action = self.actions.get(name)
@@ -59,3 +70,8 @@ class Descriptor:
                 raise ConfigurationError(f"component.json has no metadata.in for action {name!r}") from None
             action = self.actions.setdefault(name, ActionSchema(name, schema))
         return action
+
+
+def _labels(fields: Mapping[str, Any]) -> dict[str, str]:
+    return {key: f"{spec['label']} ({key})" if isinstance(spec, Mapping) and spec.get("label") else key
+            for key, spec in fields.items()}

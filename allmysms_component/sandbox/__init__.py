@@ -31,7 +31,9 @@ Transport
     104  not enough credit ("to use: XX credits, available: YY credits")
     ===  =================================================================
 
-    Otherwise 100 (sent), or 101 when ``DATE`` is in the future: ``status`` (int), ``statusText``,
+    Otherwise 100 (sent), or 101 when ``DATE`` (Paris time) is in the future: the campaign stays pending,
+    paid for, until the simulator's clock reaches its date, then goes out. ``CAMPAIGN_NAME`` is recorded.
+    Answer: ``status`` (int), ``statusText``,
     ``invalidNumbers`` ("|"-joined, as received), ``campaignId``, then ``credits`` (left), ``creditsUsed``,
     ``nbContacts``, ``nbSms`` as strings like the real API, and ``smsIds`` ``[{"phoneNumber", "smsId"}]``
     (UUIDs) for the accepted numbers, in request order.
@@ -44,9 +46,14 @@ Transport
     replies cannot leak a key in tests.
 ``getAcks``
     ``campId`` -> ``{"acks": [{"phoneNumber", "status", "statut", "comment", "receptionDate"}],
-    "cliMsgId"}``; ``status`` (and its French twin ``statut``, sources disagree on the name) is "3"
-    (transmitted to operator) until :meth:`AllMySmsSimulator.deliver` sets 1 delivered, 2 not delivered,
-    4 message rejected or 5 SMS rejected. Unknown campaign: ``{"status": "0"}``.
+    "cliMsgId"}``, one per SMS that went out (none while the campaign is pending); ``status`` (and its
+    French twin ``statut``, sources disagree on the name) is the simulator's ``delivery`` outcome for the
+    number, "3" (transmitted to operator) by default, until :meth:`AllMySmsSimulator.deliver` sets 1
+    delivered, 2 not delivered, 4 message rejected or 5 SMS rejected. Unknown campaign: ``{"status": "0"}``.
+``deleteCampaign``
+    ``campId`` of a pending campaign -> ``{"status": "OK"}``, credits refunded. Otherwise (the real refusals
+    are undocumented) ``{"status": "KO", "statusText": "Unknown campaign" | "Campaign already sent" |
+    "Campaign already cancelled"}``.
 Anything else
     HTTP 404.
 
@@ -75,7 +82,7 @@ Command line: ``allmysms-component sandbox --port 8080 [--tls]`` serves until Ct
 """
 
 from .faults import Fault
-from .rules import SANDBOX_ACCOUNT, TRIAL_ACCOUNT, Account, ReceivedSms
+from .rules import SANDBOX_ACCOUNT, TRIAL_ACCOUNT, Account, CampaignState, ReceivedSms
 from .simulator import AllMySmsSimulator, RecordedRequest
 
 __all__ = [
@@ -83,6 +90,7 @@ __all__ = [
     "TRIAL_ACCOUNT",
     "Account",
     "AllMySmsSimulator",
+    "CampaignState",
     "Fault",
     "ReceivedSms",
     "RecordedRequest",

@@ -12,22 +12,23 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
+from .campaigns import Campaigns
 from .rules import (
-    ACK_COMMENTS,
     SANDBOX_ACCOUNT,
     STATUS_TEXTS,
     TRANSMITTED,
     TRIAL_ACCOUNT,
     Account,
-    Ack,
     Campaign,
+    CampaignState,
     Order,
     ReceivedSms,
     Refused,
+    ack_status,
     check_credit,
     flow_data,
     normalise_number,
-    now,
+    paris_time,
     parse_date,
     sms_parts,
     text_field,
@@ -53,10 +54,12 @@ def text_reply(status: int, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
 
 
 class SimulatedApi:
-    """Accounts, the SMS received, campaigns and delivery reports; thread-safe."""
+    """Accounts, the SMS received, campaigns and delivery reports; thread-safe. ``clock`` gives the aware
+    current time; ``delivery`` maps a number to the report its SMS gets when it goes out (default pending)."""
 
     def __init__(self, accounts: Iterable[Account] | None, *, blacklist: Iterable[str], max_message_length: int,
-                 content_type: str, on_receive: Callable[[ReceivedSms], None] | None) -> None:
+                 content_type: str, on_receive: Callable[[ReceivedSms], None] | None,
+                 clock: Callable[[], datetime], delivery: Mapping[str, int | str]) -> None:
         self.accounts: dict[str, Account] = {}
         for account in (SANDBOX_ACCOUNT, TRIAL_ACCOUNT) if accounts is None else accounts:
             if account.login in self.accounts:
@@ -68,25 +71,31 @@ class SimulatedApi:
         self.content_type = content_type
         self.on_receive = on_receive
         self.received: list[ReceivedSms] = []
-        self.campaigns: dict[str, Campaign] = {}
-        self.acks: dict[str, Ack] = {}
-        self.lock = threading.Lock()  # guards accounts, received, campaigns and acks
+        self.clock = clock
+        outcomes = {normalise_number(number) or number: ack_status(status) for number, status in delivery.items()}
+        self.campaigns = Campaigns(lambda number: outcomes.get(number, TRANSMITTED))
+        self.lock = threading.Lock()  # guards accounts, received and campaigns
+
+    def now(self) -> datetime:
+        """Paris wall-clock time, the API's clock."""
+        return paris_time(self.clock())
 
     def forget(self) -> None:
         with self.lock:
             self.received.clear()
             self.campaigns.clear()
-            self.acks.clear()
 
-    def deliver(self, sms_id: str, status: int) -> None:
-        if status not in ACK_COMMENTS:
-            raise ValueError(f"ack status {status} is not one of {sorted(ACK_COMMENTS)}")
+    def deliver(self, sms_id: str, status: int | str) -> None:
         with self.lock:
-            ack = self.acks.get(sms_id)
-            if ack is None:
-                raise KeyError(f"no SMS has the id {sms_id!r}")
-            ack.status = status
-            ack.reception_date = now()
+            self.campaigns.deliver(sms_id, status, self.now())
+
+    def release_due(self) -> list[str]:
+        with self.lock:
+            return self.campaigns.release_due(self.now())
+
+    def campaign(self, campaign_id: str) -> CampaignState:
+        with self.lock:
+            return self.campaigns.state(campaign_id)
 
     def answer(self, endpoint: str, params: Mapping[str, str]) -> Reply:
         """Process one API call and build its HTTP answer."""
@@ -95,10 +104,12 @@ class SimulatedApi:
             "simulateCampaign": self.simulate_campaign,
             "getInfo": self.get_info,
             "getAcks": self.get_acks,
+            "deleteCampaign": self.delete_campaign,
         }
         method = methods.get(endpoint)
         if method is None:
             return text_reply(HTTPStatus.NOT_FOUND)
+        self.release_due()  # time passes between calls: scheduled campaigns whose DATE has come go out
         try:
             body = method(params)
         except Refused as refused:
@@ -111,16 +122,18 @@ class SimulatedApi:
         order = self.order(params)
         campaign_id = "sb_" + uuid.uuid4().hex[:16]
         sent = [ReceivedSms(str(uuid.uuid4()), campaign_id, number, order.message, order.sender,
-                            order.cli_msg_id, order.parts, account.login) for number in order.recipients]
+                            order.cli_msg_id, order.parts, account.login, order.campaign_name, order.send_at)
+                for number in order.recipients]
         with self.lock:
-            # Check and debit under one lock, so that concurrent sends cannot overdraw the account.
+            # Check and debit under one lock, so that concurrent sends cannot overdraw the account. A scheduled
+            # campaign is paid when accepted and refunded if cancelled.
             check_credit(account.credits, order.cost)
             account.credits -= order.cost
             credits_left = account.credits
             self.received.extend(sent)
-            self.campaigns[campaign_id] = Campaign(account.login, order.cli_msg_id, [s.sms_id for s in sent])
-            sent_at = now()
-            self.acks.update((sms.sms_id, Ack(sms.phone_number, TRANSMITTED, sent_at)) for sms in sent)
+            campaign = Campaign(account.login, order.cli_msg_id, [s.sms_id for s in sent], order.campaign_name,
+                                order.send_at, "pending" if order.send_at else "sent", order.cost)
+            self.campaigns.add(campaign_id, campaign, sent, self.now())
         if self.on_receive is not None:
             for sms in sent:
                 self.on_receive(sms)
@@ -161,11 +174,14 @@ class SimulatedApi:
     def get_acks(self, params: Mapping[str, str]) -> dict[str, Any]:
         account = self.authenticate(params)
         with self.lock:
-            campaign = self.campaigns.get(params.get("campId", ""))
-            if campaign is None or campaign.login != account.login:
-                return {"status": "0"}
-            acks = [self.acks[sms_id].as_json() for sms_id in campaign.sms_ids]
-        return {"acks": acks, "cliMsgId": campaign.cli_msg_id or ""}
+            return self.campaigns.acks_json(account.login, params.get("campId", ""))
+
+    def delete_campaign(self, params: Mapping[str, str]) -> dict[str, Any]:
+        account = self.authenticate(params)
+        with self.lock:
+            refused, refund = self.campaigns.cancel(account.login, params.get("campId", ""))
+            account.credits += refund
+        return {"status": "KO", "statusText": refused} if refused else {"status": "OK"}
 
     def authenticate(self, params: Mapping[str, str]) -> Account:
         account = self.accounts.get(params.get("login", ""))
@@ -197,7 +213,8 @@ class SimulatedApi:
             raise Refused(114)
         return Order(message=message, sender=text_field(data, "TPOA"),
                      cli_msg_id=text_field(data, "CLIMSGID") or None,
-                     scheduled=date is not None and date > datetime.now(),
+                     campaign_name=text_field(data, "CAMPAIGN_NAME") or None,
+                     send_at=date_text if date is not None and date > self.now() else None,
                      recipients=recipients, invalid=invalid, parts=sms_parts(message))
 
     def sort_numbers(self, numbers: list[str]) -> tuple[list[str], list[str]]:

@@ -1,4 +1,4 @@
-"""The simulated AllMySMS v9 rules, without I/O: accounts, numbers, the smsData checks, parts and credits."""
+"""The simulated AllMySMS v9 rules, without I/O: accounts, numbers, the smsData checks, parts, credits, dates."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 API_PATH = "/http/9.0/"
-ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks"})
+ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign"})
 CREDITS_PER_PART = 15
 
 STATUS_TEXTS = {
@@ -34,6 +35,10 @@ ACK_COMMENTS = {
     5: "SMS rejected",
 }
 TRANSMITTED = 3
+# Names tests may use for a delivery outcome.
+ACK_NAMES = {"delivered": 1, "failed": 2, "pending": TRANSMITTED, "message_rejected": 4, "rejected": 5}
+# The simulator's clock is Paris time: AllMySMS is French and documents no time zone for DATE.
+PARIS = ZoneInfo("Europe/Paris")
 
 # GSM 03.38 default alphabet (without the escape code) and its extension table, whose characters take two
 # septets (escape + code). Written out again here, not imported: the simulator is an independent oracle.
@@ -74,6 +79,8 @@ class ReceivedSms:
     cli_msg_id: str | None  # CLIMSGID
     parts: int
     login: str
+    campaign_name: str | None = None  # CAMPAIGN_NAME
+    send_at: str | None = None  # DATE when it was in the future: the SMS goes out then, unless cancelled
 
 
 class Refused(Exception):
@@ -92,7 +99,8 @@ class Order:
     message: str
     sender: str
     cli_msg_id: str | None
-    scheduled: bool
+    campaign_name: str | None
+    send_at: str | None  # DATE, only when it is in the future
     recipients: list[str]  # normalised, in request order
     invalid: list[str]  # as received
     parts: int  # per recipient
@@ -107,7 +115,7 @@ class Order:
 
     @property
     def status(self) -> int:
-        return 101 if self.scheduled else 100
+        return 101 if self.send_at else 100
 
 
 @dataclass
@@ -122,11 +130,30 @@ class Ack:
                 "comment": ACK_COMMENTS[self.status], "receptionDate": self.reception_date}
 
 
-@dataclass(frozen=True)
+CampaignStatus = Literal["pending", "sent", "cancelled"]
+
+
+@dataclass
 class Campaign:
     login: str
     cli_msg_id: str | None
     sms_ids: list[str]
+    name: str | None = None
+    send_at: str | None = None  # DATE of a scheduled campaign (Paris time)
+    state: CampaignStatus = "sent"
+    cost: int = 0  # credits debited, refunded when a pending campaign is cancelled
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    """What tests see of a campaign: a copy, safe to keep."""
+
+    campaign_id: str
+    login: str
+    name: str | None
+    send_at: str | None
+    state: CampaignStatus
+    sms_ids: tuple[str, ...]
 
 
 def sms_parts(text: str) -> int:
@@ -208,6 +235,14 @@ def check_credit(available: int, cost: int) -> None:
                            f"available: {available} credits)")
 
 
-def now() -> str:
-    # Local time: the real server presumably uses Europe/Paris, which a local fake cannot assume.
-    return datetime.now().strftime(DATE_FORMAT)
+def paris_time(moment: datetime) -> datetime:
+    """An aware moment as Paris wall-clock time, naive, comparable with a parsed DATE."""
+    return moment.astimezone(PARIS).replace(tzinfo=None)
+
+
+def ack_status(status: int | str) -> int:
+    """A delivery status given as 1-5 or by name (delivered, failed, pending, message_rejected, rejected)."""
+    code = ACK_NAMES.get(status, 0) if isinstance(status, str) else status
+    if code not in ACK_COMMENTS:
+        raise ValueError(f"ack status {status!r} is not one of {sorted(ACK_COMMENTS)} or {sorted(ACK_NAMES)}")
+    return code

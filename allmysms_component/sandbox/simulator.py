@@ -12,12 +12,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from http import HTTPStatus
 from types import TracebackType
 
 from .backend import Reply, SimulatedApi, text_reply
 from .faults import Fault, FaultQueue
-from .rules import API_PATH, ENDPOINTS, Account, ReceivedSms
+from .rules import API_PATH, ENDPOINTS, Account, CampaignState, ReceivedSms
 from .server import Server
 
 _PATH = re.compile(re.escape(API_PATH) + r"(?P<method>[A-Za-z]+)/?")
@@ -28,7 +29,7 @@ class RecordedRequest:
     """One HTTP request as seen by the simulator. It never keeps the apiKey."""
 
     method: str
-    endpoint: str  # "sendSms", "simulateCampaign", "getInfo", "getAcks", or the raw path if unknown
+    endpoint: str  # "sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign", or the raw path
     login: str | None
     fault: str | None  # Fault.name of the injected fault applied to it
 
@@ -38,6 +39,9 @@ class AllMySmsSimulator:
 
     ``received`` and ``requests`` are appended to by the server threads, in order, under a lock; read
     them from tests directly. Account credits are the simulator's own copies: use :meth:`account`.
+    ``clock`` is the API's time (aware; a test moves it to make a scheduled campaign due); ``delivery`` maps
+    a number to the delivery report its SMS gets when it goes out: 1-5 or delivered, failed, pending,
+    message_rejected, rejected (default pending, i.e. 3 "transmitted to operator").
     """
 
     def __init__(
@@ -51,9 +55,12 @@ class AllMySmsSimulator:
         max_message_length: int = 640,
         content_type: str = "text/html; charset=UTF-8",
         on_receive: Callable[[ReceivedSms], None] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        delivery: Mapping[str, int | str] | None = None,
     ) -> None:
         self.api = SimulatedApi(accounts, blacklist=blacklist, max_message_length=max_message_length,
-                                content_type=content_type, on_receive=on_receive)
+                                content_type=content_type, on_receive=on_receive,
+                                clock=clock or _utc_now, delivery=delivery or {})
         self.received: list[ReceivedSms] = self.api.received
         self.requests: list[RecordedRequest] = []
         self._host = host
@@ -156,9 +163,19 @@ class AllMySmsSimulator:
         """The simulator's live account (credits included); KeyError when unknown."""
         return self.api.accounts[login]
 
-    def deliver(self, sms_id: str, status: int = 1) -> None:
-        """Set the delivery report getAcks answers for ``sms_id``: 1 delivered ... 5 SMS rejected."""
+    def deliver(self, sms_id: str, status: int | str = 1) -> None:
+        """Set the delivery report getAcks answers for ``sms_id``: 1 delivered ... 5 SMS rejected, or a name
+        (delivered, failed, pending, message_rejected, rejected). KeyError for an SMS not gone out."""
         self.api.deliver(sms_id, status)
+
+    def release_due(self) -> list[str]:
+        """Send the scheduled campaigns whose DATE has come by ``clock`` (every request does this first);
+        the ids of those sent."""
+        return self.api.release_due()
+
+    def campaign(self, campaign_id: str) -> CampaignState:
+        """A campaign's state (pending, sent, cancelled), name and date; KeyError when unknown."""
+        return self.api.campaign(campaign_id)
 
     # --- What the HTTP server calls (server.Application) ---
 
@@ -202,6 +219,10 @@ class AllMySmsSimulator:
         if ca_file is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(ca_file)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _endpoint(path: str) -> str:

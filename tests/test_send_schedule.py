@@ -1,0 +1,123 @@
+"""Send SMS's optional inputs Send at (sendAt, AllMySMS's DATE in Paris time) and Campaign name
+(campaignName, CAMPAIGN_NAME): the pure rule, then the action against a mocked API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import responses
+
+from allmysms_component.actions.send_sms import process
+from allmysms_component.errors import InvalidInputError
+from allmysms_component.rules.schedule import paris_iso, parse_send_at
+
+from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
+    CFG,
+    SEND,
+    answer,
+    api_fixture,
+    future,
+    sms,
+    sms_data,
+)
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+# -- the rule: ISO 8601 with an offset -> Paris DATE ------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "date", "iso"), [
+    pytest.param("2026-12-01T09:30:00+01:00", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="winter"),
+    pytest.param("2026-07-01T09:30:00+02:00", "2026-07-01 09:30:00", "2026-07-01T09:30:00+02:00", id="summer"),
+    pytest.param("2026-12-01T08:30:00Z", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="utc-in-winter"),
+    pytest.param("2026-07-01T07:30:00Z", "2026-07-01 09:30:00", "2026-07-01T09:30:00+02:00", id="utc-in-summer"),
+    pytest.param("2026-07-01T09:30:00-04:00", "2026-07-01 15:30:00", "2026-07-01T15:30:00+02:00", id="new-york"),
+    pytest.param("2026-10-25T00:30:00Z", "2026-10-25 02:30:00", "2026-10-25T02:30:00+02:00", id="before-fall-back"),
+    pytest.param("2026-10-25T01:30:00Z", "2026-10-25 02:30:00", "2026-10-25T02:30:00+01:00", id="after-fall-back"),
+    pytest.param("2026-03-29T01:30:00Z", "2026-03-29 03:30:00", "2026-03-29T03:30:00+02:00", id="spring-forward"),
+    pytest.param("2026-12-01 09:30+0100", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="space-no-secs"),
+    pytest.param(" 2026-12-01T09:30:59.999Z ", "2026-12-01 10:30:59", "2026-12-01T10:30:59+01:00", id="fraction"),
+])
+def test_a_send_time_becomes_paris_local_time(raw: str, date: str, iso: str) -> None:
+    schedule = parse_send_at(raw, now=NOW)
+    assert (schedule.api_date, schedule.iso) == (date, iso)
+
+
+@pytest.mark.parametrize(("raw", "says"), [
+    pytest.param("2026-12-01T09:30:00", "has no offset", id="no-offset"),
+    pytest.param("2026-12-01", "not a date-time in ISO 8601", id="date-only"),
+    pytest.param("tomorrow at nine", "not a date-time in ISO 8601", id="words"),
+    pytest.param("01/12/2026 09:30+01:00", "not a date-time in ISO 8601", id="french-order"),
+    pytest.param("2026-02-30T09:30:00Z", "not a possible date-time", id="february-30"),
+    pytest.param("2026-12-01T25:00:00Z", "not a possible date-time", id="hour-25"),
+    pytest.param("2026-12-01T09:30:00+24:00", "not a possible date-time", id="offset-24h"),
+    pytest.param("2025-12-31T12:00:00Z", "not in the future", id="past"),
+    pytest.param("2026-01-01T13:00:00+01:00", "not in the future", id="now"),
+])
+def test_a_send_time_that_cannot_be_trusted_is_refused_with_the_field_named(raw: str, says: str) -> None:
+    with pytest.raises(InvalidInputError, match=says) as caught:
+        parse_send_at(raw, now=NOW, label="Send at (sendAt)")
+    assert caught.value.field == "sendAt"
+    assert caught.value.message.startswith("Invalid input, nothing was sent: Send at (sendAt)")
+
+
+def test_report_dates_are_read_as_paris_time() -> None:
+    assert paris_iso("2026-07-01 09:30:05") == "2026-07-01T09:30:05+02:00"
+    assert paris_iso("2026-12-01 09:30:05") == "2026-12-01T09:30:05+01:00"
+    assert paris_iso("2026-02-30 09:30:05") is None
+    assert paris_iso("soon") is None
+
+
+# -- the action -------------------------------------------------------------------------------------------
+
+def test_a_scheduled_send_carries_date_and_answers_101_as_a_success(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("sendsms_scheduled_one"))
+    at = future(days=10)
+    body = process(sms(sendAt=at.isoformat()), CFG)["body"]
+    expected = parse_send_at(at.isoformat(), now=NOW)
+    assert sms_data(api)["DATE"] == expected.api_date
+    assert (body["status"], body["scheduled"], body["scheduledAt"]) == (101, True, expected.iso)
+    assert body["campaignId"] == "ap_2"
+
+
+@pytest.mark.parametrize(("send_at", "says"), [
+    ("2026-12-01T09:30:00", "has no offset"),
+    ("2001-01-01T00:00:00Z", "not in the future"),
+    ("next monday", "not a date-time"),
+])
+def test_a_bad_send_time_sends_nothing(api: responses.RequestsMock, send_at: str, says: str) -> None:
+    with pytest.raises(InvalidInputError, match=f"Send at \\(sendAt\\) .*{says}"):
+        process(sms(sendAt=send_at), CFG)
+    assert len(api.calls) == 0
+
+
+def test_a_send_time_that_is_not_text_is_refused_by_the_schema(api: responses.RequestsMock) -> None:
+    with pytest.raises(InvalidInputError, match=r"Send at \(sendAt\) must be text, not a number"):
+        process(sms(sendAt=1764577800), CFG)
+    assert len(api.calls) == 0
+
+
+def test_the_campaign_name_is_sent_trimmed_and_echoed(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("sendsms_sent_one"))
+    body = process(sms(campaignName="  Soldes d'hiver  "), CFG)["body"]
+    assert sms_data(api)["CAMPAIGN_NAME"] == body["campaignName"] == "Soldes d'hiver"
+    assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "CAMPAIGN_NAME"]
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("x" * 51, "too long: 51 characters, at most 50"),
+    ("two\nlines", "is not allowed"),
+    ("tab\there", "is not allowed"),
+])
+def test_a_campaign_name_out_of_bounds_sends_nothing(api: responses.RequestsMock, name: str, says: str) -> None:
+    with pytest.raises(InvalidInputError, match=f"Campaign name \\(campaignName\\) .*{says}") as caught:
+        process(sms(campaignName=name), CFG)
+    assert caught.value.field == "campaignName"
+    assert len(api.calls) == 0
+
+
+def test_schedule_and_name_together(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("sendsms_scheduled_one"))
+    process(sms(sendAt=future(hours=2).isoformat(), campaignName="Rappel"), CFG)
+    assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "DATE", "CAMPAIGN_NAME"]
