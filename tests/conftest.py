@@ -1,10 +1,20 @@
-"""Shared fixtures: every test starts with a clean AllMySMS environment and fresh connection pools."""
+"""Shared fixtures: a clean AllMySMS environment per test, the mocked AllMySMS API and its canned answers."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
+import requests
+import responses
+from requests import PreparedRequest
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
 
@@ -13,6 +23,55 @@ ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY"
 
 API_KEY = "k3y-Sup3r-S3cret-0123456789"
 TRIAL_API_KEY = "tr1al-S3cret-9876543210"
+
+# The AllMySMS HTTPS API v9, where the component posts by default.
+BASE = "https://api.allmysms.com"
+SEND = f"{BASE}/http/9.0/sendSms/"
+SIMULATE = f"{BASE}/http/9.0/simulateCampaign/"
+INFO = f"{BASE}/http/9.0/getInfo/"
+
+ANSWERS = Path(__file__).parent / "data" / "v9"
+
+
+def answer(scenario: str) -> dict[str, Any]:
+    """The canned AllMySMS answer tests/data/v9/<scenario>.json, a fresh copy the test may change."""
+    loaded: dict[str, Any] = json.loads((ANSWERS / f"{scenario}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def form_of(request: PreparedRequest) -> dict[str, str]:
+    """The form fields a request posted, one value each."""
+    body = request.body
+    raw = body.decode("utf-8") if isinstance(body, bytes) else str(body)
+    return {key: values[0] for key, values in parse_qs(raw).items()}
+
+
+def sent_to_everyone(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+    """A responses callback: send_sent.json fitted to the numbers actually posted (15 credits per SMS)."""
+    numbers = [sms["MOBILEPHONE"] for sms in json.loads(form_of(request)["smsData"])["DATA"]["SMS"]]
+    sent = answer("send_sent")
+    sent.update(creditsUsed=str(15 * len(numbers)), nbContacts=str(len(numbers)), nbSms=str(len(numbers)),
+                smsIds=[{"phoneNumber": number, "smsId": str(uuid.uuid4())} for number in numbers])
+    return 200, {"Content-Type": "application/json"}, json.dumps(sent)
+
+
+def refused_connection() -> requests.exceptions.ConnectionError:
+    """What requests raises when nothing listens at the API's address: nothing reached AllMySMS."""
+    cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/http/9.0/sendSms/", cause))  # type: ignore[arg-type]
+
+
+@contextmanager
+def mocked_api() -> Iterator[responses.RequestsMock]:
+    """The AllMySMS API as responses mocks it: nothing leaves the process; unmatched requests fail."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with mocked_api() as mock:
+        yield mock
 
 
 @pytest.fixture(autouse=True)

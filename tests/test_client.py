@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, cast
-from urllib.parse import parse_qs
 
 import pytest
 import requests
 import responses
 from hypothesis import given
 from hypothesis import strategies as st
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+from urllib3.exceptions import ProtocolError
 
 from allmysms_component import context
 from allmysms_component.api import AllMySmsClient, RetryPolicy, SmsRequest
@@ -33,19 +31,15 @@ from allmysms_component.errors import (
 from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Timeouts
 
-from .conftest import API_KEY
+from .conftest import API_KEY, BASE, INFO, SEND, SIMULATE, answer, form_of, refused_connection
 
-BASE = "https://api.allmysms.com"
-SEND = f"{BASE}/http/9.0/sendSms/"
-SIMULATE = f"{BASE}/http/9.0/simulateCampaign/"
-INFO = f"{BASE}/http/9.0/getInfo/"
 CREDENTIALS = Credentials("me", API_KEY)
 REQUEST = SmsRequest(text="Hello", sender="MyShop", recipients=["33612345678", "33698765432"], cli_msg_id="m-1")
-SENT: dict[str, Any] = {
-    "status": 100, "statusText": "Your messages have been sent", "invalidNumbers": "", "campaignId": "ap_1",
-    "credits": "340", "creditsUsed": "30", "nbContacts": "2", "nbSms": "2",
-    "smsIds": [{"phoneNumber": "33612345678", "smsId": "id-1"}, {"phoneNumber": "33698765432", "smsId": "id-2"}],
-}
+
+
+def sent(**changes: Any) -> dict[str, Any]:
+    """send_sent_two.json, the answer to REQUEST, with some fields changed."""
+    return {**answer("send_sent_two"), **changes}
 
 
 class Sleeps(list[float]):
@@ -53,12 +47,6 @@ class Sleeps(list[float]):
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -71,15 +59,6 @@ def client(sleeps: Sleeps) -> AllMySmsClient:
     return AllMySmsClient(BASE, sleep=sleeps)
 
 
-def form_of(call: Any) -> dict[str, str]:
-    return {key: values[0] for key, values in parse_qs(call.request.body).items()}
-
-
-def refused() -> requests.exceptions.ConnectionError:
-    cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
-    return requests.exceptions.ConnectionError(MaxRetryError(None, "/http/9.0/sendSms/", cause))  # type: ignore[arg-type]
-
-
 def reset_after_send() -> requests.exceptions.ConnectionError:
     cause = ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
     return requests.exceptions.ConnectionError(cause)
@@ -89,9 +68,9 @@ def reset_after_send() -> requests.exceptions.ConnectionError:
 
 def test_send_posts_credentials_and_sms_data_in_the_form_body(api: responses.RequestsMock,
                                                               client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     client.send_sms(CREDENTIALS, REQUEST)
-    form = form_of(api.calls[0])
+    form = form_of(api.calls[0].request)
     assert form["login"] == "me"
     assert form["apiKey"] == API_KEY
     assert form["returnformat"] == "json"
@@ -101,7 +80,7 @@ def test_send_posts_credentials_and_sms_data_in_the_form_body(api: responses.Req
 
 
 def test_credentials_never_travel_in_the_url(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     client.send_sms(CREDENTIALS, REQUEST)
     url = api.calls[0].request.url or ""
     assert API_KEY not in url
@@ -125,26 +104,26 @@ def test_sms_data_is_exactly_what_json_dumps_gives(text: str, sender: str, recip
 
 
 def test_unicode_text_is_sent_as_utf8_not_escaped(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     client.send_sms(CREDENTIALS, SmsRequest(text="Café 😀", sender="MyShop", recipients=["33612345678"]))
-    assert json.loads(form_of(api.calls[0])["smsData"])["DATA"]["MESSAGE"] == "Café 😀"
+    assert json.loads(form_of(api.calls[0].request)["smsData"])["DATA"]["MESSAGE"] == "Café 😀"
 
 
 def test_user_agent_names_the_component_and_its_version(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     context.current().client.send_sms(CREDENTIALS, REQUEST)
     agent = api.calls[0].request.headers["User-Agent"]
     assert agent.startswith(f"allmysms-component/{context.current().descriptor.version} ")
 
 
 def test_every_request_has_connect_and_read_timeouts(api: responses.RequestsMock, sleeps: Sleeps) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     AllMySmsClient(BASE, timeouts=Timeouts(connect=2, read=9), sleep=sleeps).send_sms(CREDENTIALS, REQUEST)
     assert cast(Any, api.calls[0].request).req_kwargs["timeout"] == (2, 9)
 
 
 def test_tls_verification_is_on(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     client.send_sms(CREDENTIALS, REQUEST)
     assert cast(Any, api.calls[0].request).req_kwargs["verify"] is True
 
@@ -160,52 +139,40 @@ def test_redirects_are_not_followed(api: responses.RequestsMock, client: AllMySm
 # -- reading answers --------------------------------------------------------------------------------------
 
 def test_counters_sent_as_strings_become_numbers(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     result = client.send_sms(CREDENTIALS, REQUEST)
     assert (result.credits, result.credits_used, result.nb_contacts, result.nb_sms) == (340, 30, 2, 2)
     assert all(type(n) is int for n in (result.credits, result.credits_used, result.nb_contacts, result.nb_sms))
 
 
-def test_fractional_credits_stay_fractional(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "credits": "12.5"})
-    assert client.send_sms(CREDENTIALS, REQUEST).credits == 12.5
-
-
-def test_sms_ids_are_read_as_reported(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json=SENT)
-    assert client.send_sms(CREDENTIALS, REQUEST).sms_ids == SENT["smsIds"]
-
-
-def test_invalid_numbers_are_split_on_pipes(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "invalidNumbers": "33600000001|33600000002"})
-    assert client.send_sms(CREDENTIALS, REQUEST).invalid_numbers == ["33600000001", "33600000002"]
-
-
-def test_a_numeric_status_sent_as_a_string_is_understood(api: responses.RequestsMock,
-                                                         client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "status": "100"})
-    assert client.send_sms(CREDENTIALS, REQUEST).status == 100
-
-
-def test_scheduled_status_101_is_a_success(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "status": 101})
-    assert client.send_sms(CREDENTIALS, REQUEST).status == 101
+@pytest.mark.parametrize(("given", "field", "read"), [
+    (sent(credits="12.5"), "credits", 12.5),
+    (sent(), "sms_ids", sent()["smsIds"]),
+    (sent(invalidNumbers="33600000001|33600000002"), "invalid_numbers", ["33600000001", "33600000002"]),
+    (sent(status="100"), "status", 100),
+    (answer("send_scheduled"), "status", 101),
+], ids=["fractional credits stay fractional", "sms ids as reported", "invalid numbers split on pipes",
+        "a numeric status sent as a string", "scheduled status 101 is a success"])
+def test_a_sent_answer_is_read_field_by_field(api: responses.RequestsMock, client: AllMySmsClient,
+                                              given: dict[str, Any], field: str, read: object) -> None:
+    api.post(SEND, json=given)
+    assert getattr(client.send_sms(CREDENTIALS, REQUEST), field) == read
 
 
 def test_garbage_counters_after_a_sent_status_do_not_fail_the_send(api: responses.RequestsMock,
                                                                      client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "credits": "lots", "nbSms": None, "smsIds": "nope"})
+    api.post(SEND, json=sent(credits="lots", nbSms=None, smsIds="nope"))
     result = client.send_sms(CREDENTIALS, REQUEST)
     assert (result.status, result.credits, result.nb_sms, result.sms_ids) == (100, None, None, [])
 
 
 def test_json_served_as_text_html_is_read(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, body=json.dumps(SENT), content_type="text/html")
-    assert client.send_sms(CREDENTIALS, REQUEST).campaign_id == "ap_1"
+    api.post(SEND, body=json.dumps(answer("send_sent_two")), content_type="text/html")
+    assert client.send_sms(CREDENTIALS, REQUEST).campaign_id == "ap_28424"
 
 
 def test_a_utf8_answer_with_a_byte_order_mark_is_read(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, body=b"\xef\xbb\xbf" + json.dumps({**SENT, "statusText": "Envoyé"}).encode())
+    api.post(SEND, body=b"\xef\xbb\xbf" + json.dumps(sent(statusText="Envoyé")).encode())
     assert client.send_sms(CREDENTIALS, REQUEST).status_text == "Envoyé"
 
 
@@ -221,7 +188,7 @@ def test_an_answer_that_is_not_a_json_object_is_malformed_and_may_have_sent(
 
 
 def test_an_answer_without_status_is_malformed(api: responses.RequestsMock, client: AllMySmsClient) -> None:
-    api.post(SEND, json={"statusText": "?"})
+    api.post(SEND, json=answer("send_without_status"))
     with pytest.raises(MalformedResponseError, match="numeric status"):
         client.send_sms(CREDENTIALS, REQUEST)
 
@@ -250,15 +217,14 @@ def test_each_documented_error_status_raises_its_error_and_says_nothing_was_sent
 
 def test_status_113_with_accepted_numbers_is_a_partial_success(api: responses.RequestsMock,
                                                                client: AllMySmsClient) -> None:
-    api.post(SEND, json={**SENT, "status": 113, "invalidNumbers": "33600000001",
-                         "smsIds": SENT["smsIds"][:1]})
+    api.post(SEND, json=answer("send_partial_invalid"))
     result = client.send_sms(CREDENTIALS, REQUEST)
-    assert (result.status, result.invalid_numbers, len(result.sms_ids)) == (113, ["33600000001"], 1)
+    assert (result.status, result.invalid_numbers, len(result.sms_ids)) == (113, ["33699999999"], 1)
 
 
 def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.RequestsMock,
                                                            client: AllMySmsClient) -> None:
-    api.post(SEND, json={"status": 113, "statusText": "invalid numbers", "invalidNumbers": "1|2"})
+    api.post(SEND, json=answer("send_all_invalid"))
     with pytest.raises(ApiRejectedError) as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert raised.value.status == 113
@@ -266,7 +232,7 @@ def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.Reques
 
 def test_an_unknown_status_says_the_sms_may_have_been_sent(api: responses.RequestsMock,
                                                            client: AllMySmsClient) -> None:
-    api.post(SEND, json={"status": 199, "statusText": "new"})
+    api.post(SEND, json=answer("send_unknown_status"))
     with pytest.raises(OutcomeUnknownError, match="does not know") as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert raised.value.may_have_been_sent
@@ -275,7 +241,7 @@ def test_an_unknown_status_says_the_sms_may_have_been_sent(api: responses.Reques
 
 def test_an_api_key_echoed_in_the_status_text_is_redacted(api: responses.RequestsMock,
                                                           client: AllMySmsClient) -> None:
-    api.post(SEND, json={"status": 102, "statusText": f"no account for key {API_KEY}"})
+    api.post(SEND, json={**answer("send_bad_credentials"), "statusText": f"no account for key {API_KEY}"})
     with pytest.raises(AuthenticationError) as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert API_KEY not in str(raised.value)
@@ -286,8 +252,8 @@ def test_an_api_key_echoed_in_the_status_text_is_redacted(api: responses.Request
 
 def test_a_refused_connection_is_retried_with_backoff(api: responses.RequestsMock, client: AllMySmsClient,
                                                       sleeps: Sleeps) -> None:
-    api.post(SEND, body=refused())
-    api.post(SEND, json=SENT)
+    api.post(SEND, body=refused_connection())
+    api.post(SEND, json=answer("send_sent_two"))
     assert client.send_sms(CREDENTIALS, REQUEST).status == 100
     assert len(api.calls) == 2
     assert len(sleeps) == 1
@@ -296,14 +262,14 @@ def test_a_refused_connection_is_retried_with_backoff(api: responses.RequestsMoc
 
 def test_a_connect_timeout_is_retried(api: responses.RequestsMock, client: AllMySmsClient) -> None:
     api.post(SEND, body=requests.exceptions.ConnectTimeout("connect timed out"))
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     assert client.send_sms(CREDENTIALS, REQUEST).status == 100
     assert len(api.calls) == 2
 
 
 def test_connection_failures_that_outlast_the_tries_rebound(api: responses.RequestsMock,
                                                             client: AllMySmsClient, sleeps: Sleeps) -> None:
-    api.post(SEND, body=refused())
+    api.post(SEND, body=refused_connection())
     with pytest.raises(ServiceUnavailableError, match="after 3 tries") as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert isinstance(raised.value, Rebound)
@@ -316,7 +282,7 @@ def test_connection_failures_that_outlast_the_tries_rebound(api: responses.Reque
 def test_http_429_honours_retry_after_seconds(api: responses.RequestsMock, client: AllMySmsClient,
                                               sleeps: Sleeps) -> None:
     api.post(SEND, status=429, headers={"Retry-After": "2"})
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     assert client.send_sms(CREDENTIALS, REQUEST).status == 100
     assert sleeps == [2.0]
 
@@ -325,7 +291,7 @@ def test_http_503_honours_retry_after_as_a_date(api: responses.RequestsMock, cli
                                                 sleeps: Sleeps) -> None:
     when = datetime.now(timezone.utc) + timedelta(seconds=3)
     api.post(SEND, status=503, headers={"Retry-After": format_datetime(when, usegmt=True)})
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     assert client.send_sms(CREDENTIALS, REQUEST).status == 100
     assert len(sleeps) == 1
     assert 1 < sleeps[0] <= 3
@@ -334,7 +300,7 @@ def test_http_503_honours_retry_after_as_a_date(api: responses.RequestsMock, cli
 def test_http_503_without_retry_after_backs_off(api: responses.RequestsMock, client: AllMySmsClient,
                                                 sleeps: Sleeps) -> None:
     api.post(SEND, status=503)
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_two"))
     client.send_sms(CREDENTIALS, REQUEST)
     assert len(sleeps) == 1
     assert 0.5 <= sleeps[0] <= 0.55
@@ -406,11 +372,10 @@ def test_a_tls_failure_is_a_configuration_error_and_not_retried(api: responses.R
 
 def test_simulate_campaign_uses_its_own_endpoint_and_reads_the_cost(api: responses.RequestsMock,
                                                                     client: AllMySmsClient) -> None:
-    api.post(SIMULATE, json={"status": 100, "statusText": "ok", "invalidNumbers": "", "nbCredits": 45,
-                             "nbContacts": 2, "nbSms": 3})
+    api.post(SIMULATE, json=answer("simulate_priced"))
     result = client.simulate_campaign(CREDENTIALS, REQUEST)
     assert (result.nb_credits, result.nb_contacts, result.nb_sms) == (45, 2, 3)
-    assert "smsData" in form_of(api.calls[0])
+    assert "smsData" in form_of(api.calls[0].request)
 
 
 def test_a_failed_simulation_says_nothing_was_sent(api: responses.RequestsMock, client: AllMySmsClient) -> None:
@@ -422,7 +387,7 @@ def test_a_failed_simulation_says_nothing_was_sent(api: responses.RequestsMock, 
 
 def test_get_info_reads_the_account_and_never_keeps_the_echoed_key(api: responses.RequestsMock,
                                                                    client: AllMySmsClient) -> None:
-    api.post(INFO, json={"status": "Active Account", "credits": "1847", "apiKey": API_KEY})
+    api.post(INFO, json={**answer("info_active"), "apiKey": API_KEY})
     info = client.get_info(CREDENTIALS)
     assert (info.status_text, info.credits, info.login) == ("Active Account", 1847, "me")
     assert API_KEY not in repr(info)
@@ -430,7 +395,7 @@ def test_get_info_reads_the_account_and_never_keeps_the_echoed_key(api: response
 
 def test_get_info_with_bad_credentials_raises_authentication_error(api: responses.RequestsMock,
                                                                    client: AllMySmsClient) -> None:
-    api.post(INFO, json={"status": 102, "statusText": "bad login"})
+    api.post(INFO, json=answer("info_bad_credentials"))
     with pytest.raises(AuthenticationError):
         client.get_info(CREDENTIALS)
 

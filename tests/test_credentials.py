@@ -8,7 +8,6 @@ import pytest
 
 from allmysms_component.errors import ConfigurationError
 from allmysms_component.rules.account import (
-    TRIAL_MAX_RECIPIENTS,
     Account,
     Credentials,
     resolve,
@@ -103,10 +102,6 @@ def test_trial_mode_without_a_trial_account_names_both_variables(settings: Setti
 def test_trial_mode_without_environment_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         resolve(None, Settings.from_env())
-
-
-def test_trial_mode_allows_two_recipients() -> None:
-    assert TRIAL_MAX_RECIPIENTS == 2
 
 
 # --- malformed configuration -------------------------------------------------------------------------------

@@ -2,25 +2,23 @@
 one of its own errors, sends nothing when the input is refused, cuts text at a visible-character boundary,
 bills the parts the network bills, loses no number, and posts exactly the text and sender it was given.
 
-The references (GSM 03.38 tables, segment arithmetic, grapheme boundaries) are written out here on purpose:
-they must not share a bug with the package.
+The inputs come from tests/strategies.py; the expected values from the independent references in
+tests/oracles.py, which must not share a bug with the package.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-import regex
 import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,13 +31,32 @@ from allmysms_component.errors import AllMySmsError, InvalidInputError
 from allmysms_component.rules.recipients import Recipients, mask, normalize, parse
 from allmysms_component.rules.text import PreparedText, count_segments, prepare
 
-from .conftest import API_KEY
+from .conftest import API_KEY, SEND, mocked_api, sent_to_everyone
+from .oracles import (
+    FORBIDDEN_REF,
+    LIMIT,
+    cluster_boundaries,
+    entries_of,
+    expected_recipients,
+    intended,
+    reference_cut,
+    reference_segments,
+)
+from .strategies import (
+    BIDI,
+    GSM_PIECES,
+    HOSTILE_TEXTS,
+    INJECTION,
+    JSON,
+    NUMBER_LISTS,
+    SENDABLE_TEXTS,
+    SENDERS,
+    decorated_numbers,
+    texts,
+)
 
-SEND = "https://api.allmysms.com/http/9.0/sendSms/"
 CFG = {"login": "me", "apiKey": API_KEY}
 TRIAL_CFG: dict[str, str] = {}
-PREFIX = "TRIAL USE: "
-LIMIT = 160
 VALID_BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
 FIELDS = tuple(VALID_BODY)
 OUT_SCHEMA: dict[str, Any] = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
@@ -52,192 +69,13 @@ QUICK = settings(max_examples=60, deadline=None,
 THOROUGH = settings(QUICK, max_examples=200)
 
 
-# -- independent references ---------------------------------------------------------------------------------
-
-# GSM 03.38 default alphabet, row by row (0x00-0x7F); 0x1B is the escape to the extension table.
-_GSM_ROWS = (
-    "@£$¥èéùìòÇ\nØø\rÅå",
-    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ",
-    " !\"#¤%&'()*+,-./",
-    "0123456789:;<=>?",
-    "¡ABCDEFGHIJKLMNO",
-    "PQRSTUVWXYZÄÖÑÜ§",
-    "¿abcdefghijklmno",
-    "pqrstuvwxyzäöñüà",
-)
-GSM_BASIC_REF = frozenset("".join(_GSM_ROWS)) - {"\x1b"}
-# The extension table: ESC followed by these codes.
-GSM_EXTENSION_REF = frozenset({0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~",
-                               0x3E: "]", 0x40: "|", 0x65: "€"}.values())
-# What text.py documents as unsendable: C0 controls bar tab, LF, FF, CR; DEL; C1 controls; lone surrogates.
-FORBIDDEN_REF = frozenset(
-    [chr(c) for c in range(0x20) if chr(c) not in "\t\n\f\r"]
-    + [chr(c) for c in range(0x7F, 0xA0)]
-    + [chr(c) for c in range(0xD800, 0xE000)])
-
-
-def reference_segments(sent: str) -> tuple[str, int]:
-    if all(c in GSM_BASIC_REF or c in GSM_EXTENSION_REF for c in sent):
-        septets = sum(2 if c in GSM_EXTENSION_REF else 1 for c in sent)
-        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
-    units = sum(2 if ord(c) > 0xFFFF else 1 for c in sent)
-    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
-
-
-def cluster_boundaries(full: str) -> list[int]:
-    ends = [0]
-    for cluster in regex.findall(r"\X", full):
-        ends.append(ends[-1] + len(cluster))
-    return ends
-
-
-def reference_cut(full: str) -> str:
-    return full[:max(end for end in cluster_boundaries(full) if end <= LIMIT)]
-
-
-def intended(message: str, trial: bool) -> str:
-    return PREFIX + message if trial else message
-
-
-def entries_of(raw: str) -> list[str]:
-    """The entries of a number list as recipients.py defines them: split on , ; and every line break that
-    str.splitlines() knows, trimmed, blanks dropped."""
-    return [entry.strip() for line in raw.splitlines() for entry in re.split(r"[,;]", line) if entry.strip()]
-
-
-@dataclass
-class Expected:
-    numbers: list[str] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-
-def expected_recipients(raw: str, limit: int | None = None) -> Expected:
-    """Each entry routed by itself: malformed -> invalid, repeated -> skipped, else sent (up to ``limit``)."""
-    expected = Expected()
-    for entry in entries_of(raw):
-        number = normalize(entry)
-        if number is None:
-            expected.invalid.append(entry)
-        elif number in expected.numbers:
-            expected.skipped.append(number)
-        else:
-            expected.numbers.append(number)
-    if limit is not None:
-        expected.skipped += expected.numbers[limit:]
-        expected.numbers = expected.numbers[:limit]
-    return expected
-
-
-# -- strategies ---------------------------------------------------------------------------------------------
-
-JSON: st.SearchStrategy[Any] = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=12,
-)
-
-# Several code points a reader sees as one character, and other hard cases for a cut.
-CLUSTERS = [
-    "\U0001f600",                                                    # emoji, two UTF-16 units
-    "\U0001f44d\U0001f3fd",                                          # skin tone
-    "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",    # ZWJ family
-    "\U0001f3f3\ufe0f\u200d\U0001f308",                              # rainbow flag
-    "\U0001f1eb\U0001f1f7", "\U0001f1fa\U0001f1f8",                  # regional-indicator flags
-    "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # tag flag (Scotland)
-    "1\ufe0f\u20e3",                                                 # keycap
-    "e\u0301", "a\u0308\u0323", "o" + "\u0301" * 12,                 # combining marks
-    "\u1100\u1161\u11a8", "\u0915\u094d\u0937\u093f", "\u0e01\u0e47",  # jamo, Devanagari, Thai
-    "漢字", "한국어", "\r\n", "\u200d", "\ufe0f",
-]
-GSM_PIECES = ["a", "Z", " ", "0", "@", "£", "é", "Ç", "Δ", "Ξ", "ß", "¿", "\n", "\r", *sorted(GSM_EXTENSION_REF)]
-CONTROLS = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\t", "\ud83d", "\udc00"]
-BIDI = ["\u200e", "\u200f", "\u061c", "\u202a", "\u202b", "\u202e", "\u2066", "\u2067", "\u2069"]
-INJECTION = ["]]>", "<![CDATA[", '"', "'", "&", "&amp;", "<", ">", "</MESSAGE>", "\\", "\\u0000", '{"DATA":',
-             '"},"TPOA":"Evil","SMS":[{"MOBILEPHONE":"33600000000"}]}', "&apiKey=stolen", "%26", "+", "=", "?",
-             "\u2028", "\u2029", "null", "}}", "\\\"", "<script>"]
-PADS = ["a", "é", "€", " ", "漢", "\U0001f600", "e\u0301"]
-
-
-PRINTABLE = st.text(alphabet=st.characters(exclude_categories=("Cc", "Cs")), max_size=3)
-
-
-def texts(pieces: list[str], free: st.SearchStrategy[str] = PRINTABLE) -> st.SearchStrategy[str]:
-    """Text around the 160 cut: a padding run of random length, then hard pieces mixed with ``free`` text."""
-    tail = st.lists(st.sampled_from(pieces) | free, max_size=40).map("".join)
-    padded = st.builds(lambda pad, count, rest: pad * count + rest,
-                       st.sampled_from(PADS), st.integers(0, 175) | st.integers(120, 175), tail)
-    return tail | padded
-
-
-GSM_TEXTS = st.text(alphabet=GSM_PIECES, min_size=100, max_size=200)
-SENDABLE_TEXTS = texts(CLUSTERS + GSM_PIECES + BIDI + INJECTION) | GSM_TEXTS
-HOSTILE_TEXTS = texts(CLUSTERS + GSM_PIECES + BIDI + INJECTION + CONTROLS, free=st.text(max_size=3))
-
-NOISE = [" ", " ", ".", "-", "(", ")", "\u00a0", "\u2009", "\u202f", "\u3000", "\u200e", "\u200f", "\u2011",
-         "\u2212", "\ufeff", "\u200b", "\u00ad", "\t"]
-DIGIT_FORMS: list[Callable[[int], str]] = [str, str, lambda d: chr(0xFF10 + d), lambda d: chr(0x0660 + d),
-                                           lambda d: chr(0x0966 + d)]
-
-
-@st.composite
-def decorated_numbers(draw: st.DrawFn) -> tuple[str, str | None]:
-    """A number as people type it, with the number AllMySMS should receive (None when it is not one)."""
-    lead = draw(st.sampled_from(["", "", "+", "00"]))
-    digits = draw(st.text(alphabet="0123456789", min_size=1, max_size=18))
-    plain = lead + digits
-    if lead == "+":
-        wanted = digits
-    elif plain.startswith("00"):
-        wanted = plain[2:]
-    else:
-        wanted = plain
-    typed = lead
-    for digit in digits:
-        typed += draw(st.sampled_from(["", "", "", *NOISE])) + draw(st.sampled_from(DIGIT_FORMS))(int(digit))
-    typed = draw(st.sampled_from(["", *NOISE])) + typed + draw(st.sampled_from(["", *NOISE]))
-    return typed, wanted if re.fullmatch(r"[0-9]{6,15}", wanted) else None
-
-
-POOL = ["33612345678", "+33 6 12 34 56 78", "0698765432", "06.98.76.54.32", "0049 151 12345678"]
-ENTRIES = (decorated_numbers().map(lambda pair: pair[0]) | st.sampled_from(POOL) | st.text(max_size=10)
-           | st.sampled_from(["", " ", "\t", "\u3000", "\u200b", "abc", "+", "00", "\x00", "\u2028"]))
-
-
-@st.composite
-def number_lists(draw: st.DrawFn) -> str:
-    entries = draw(st.lists(ENTRIES, max_size=10))
-    separators = draw(st.lists(st.sampled_from([",", ";", "\n", "\r\n", "\r", ", ", " ;\r\n", ",,"]),
-                               min_size=len(entries), max_size=len(entries)))
-    return "".join(entry + separator for entry, separator in zip(entries, separators, strict=True))
-
-
-NUMBER_LISTS = number_lists() | st.text()
-SENDERS = st.from_regex(r"[A-Za-z][A-Za-z0-9]{2,10}", fullmatch=True)
-
-
 # -- the mocked API and the outcome of one call --------------------------------------------------------------
 
-def form_of(request: PreparedRequest) -> dict[str, list[str]]:
+def posted_form(request: PreparedRequest) -> dict[str, list[str]]:
+    """Every value of every form field posted, parsed strictly: a stray '&' or '=' would fail here."""
     body = request.body
     raw = body.decode("utf-8") if isinstance(body, bytes) else str(body)
     return parse_qs(raw, keep_blank_values=True, strict_parsing=True)
-
-
-def answer_success(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
-    numbers = [sms["MOBILEPHONE"] for sms in json.loads(form_of(request)["smsData"][0])["DATA"]["SMS"]]
-    return 200, {"Content-Type": "application/json"}, json.dumps({
-        "status": 100, "statusText": "Your messages have been sent", "invalidNumbers": "", "campaignId": "ap_1",
-        "credits": "985", "creditsUsed": str(15 * len(numbers)), "nbContacts": str(len(numbers)),
-        "nbSms": str(len(numbers)), "smsIds": [{"phoneNumber": n, "smsId": f"id-{i}"} for i, n in enumerate(numbers)],
-    })
-
-
-@contextmanager
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, SEND, callback=answer_success)
-        yield mock
 
 
 @dataclass
@@ -258,12 +96,13 @@ class Outcome:
 
 def send(msg: object, cfg: object = CFG) -> Outcome:
     """process() against an API that accepts everything; only the component's own errors are caught."""
-    with api() as mock:
+    with mocked_api() as mock:
+        mock.add_callback(responses.POST, SEND, callback=sent_to_everyone)
         try:
             out = process(msg, cfg)
         except AllMySmsError as error:
-            return Outcome(None, error, [form_of(call.request) for call in mock.calls])
-        return Outcome(out["body"], None, [form_of(call.request) for call in mock.calls])
+            return Outcome(None, error, [posted_form(call.request) for call in mock.calls])
+        return Outcome(out["body"], None, [posted_form(call.request) for call in mock.calls])
 
 
 def message(**fields: object) -> dict[str, Any]:

@@ -161,31 +161,23 @@ def test_invalid_entry_is_reported_as_typed_but_trimmed() -> None:
 
 # --- duplicates --------------------------------------------------------------------------------------------
 
-def test_duplicate_is_sent_once_and_reported_skipped() -> None:
-    recipients = parse(f"{FR},{FR}")
-    assert recipients.numbers == [FR]
-    assert recipients.skipped == [FR]
-
-
-def test_duplicates_in_different_notations_are_detected() -> None:
-    recipients = parse("+33 6 12 34 56 78, 0033 6 12 34 56 78; 33.6.12.34.56.78")
-    assert recipients.numbers == [FR]
-    assert recipients.skipped == [FR, FR]
-
-
-def test_skipped_duplicates_are_reported_normalized() -> None:
-    assert parse(f"{FR}, +33 (6) 12-34-56-78").skipped == [FR]
-
-
-def test_first_occurrence_keeps_its_place() -> None:
-    recipients = parse("33698765432,33612345678,33698765432,447911123456")
-    assert recipients.numbers == ["33698765432", "33612345678", "447911123456"]
-    assert recipients.skipped == ["33698765432"]
-
-
-def test_national_and_international_forms_are_not_merged() -> None:
+DUPLICATES = {
+    "a duplicate is sent once and reported skipped": (f"{FR},{FR}", [FR], [FR]),
+    "duplicates in different notations are detected": ("+33 6 12 34 56 78, 0033 6 12 34 56 78; 33.6.12.34.56.78",
+                                                       [FR], [FR, FR]),
+    "skipped duplicates are reported normalized": (f"{FR}, +33 (6) 12-34-56-78", [FR], [FR]),
+    "the first occurrence keeps its place": ("33698765432,33612345678,33698765432,447911123456",
+                                             ["33698765432", "33612345678", "447911123456"], ["33698765432"]),
     # no guessing: 0612345678 may be French or not; the API decides
-    assert parse(f"0612345678,{FR}").numbers == ["0612345678", FR]
+    "national and international forms are not merged": (f"0612345678,{FR}", ["0612345678", FR], []),
+}
+
+
+@pytest.mark.parametrize(("raw", "numbers", "skipped"), DUPLICATES.values(), ids=DUPLICATES.keys())
+def test_duplicates(raw: str, numbers: list[str], skipped: list[str]) -> None:
+    recipients = parse(raw)
+    assert recipients.numbers == numbers
+    assert recipients.skipped == skipped
 
 
 def test_every_non_blank_entry_ends_up_in_exactly_one_list() -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 import responses
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
 from allmysms_component.actions.send_sms import process
@@ -25,39 +24,23 @@ from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Settings
 from allmysms_component.verify_credentials import verify
 
-from .conftest import API_KEY, TRIAL_API_KEY
+from .conftest import API_KEY, INFO, SEND, TRIAL_API_KEY, answer, refused_connection
 
-SEND = "https://api.allmysms.com/http/9.0/sendSms/"
-INFO = "https://api.allmysms.com/http/9.0/getInfo/"
-NUMBERS = ["33612345678", "33698765432"]
+NUMBERS = ["33612345678", "33699999999"]  # the second is the one send_sent_one_refused.json refuses
 TEXT = "Votre code secret est 4812"
-SENT = {"status": 100, "statusText": "sent", "invalidNumbers": "33698765432", "campaignId": "c",
-        "credits": "1", "creditsUsed": "15", "nbContacts": "1", "nbSms": "1",
-        "smsIds": [{"phoneNumber": NUMBERS[0], "smsId": "s1"}]}
-
-
-def refused() -> requests.exceptions.ConnectionError:
-    cause = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
-    return requests.exceptions.ConnectionError(MaxRetryError(None, "/", cause))  # type: ignore[arg-type]
-
 
 SCENARIOS: dict[str, Callable[[responses.RequestsMock], None]] = {
-    "sent": lambda api: api.post(SEND, json=SENT),
-    "bad credentials": lambda api: api.post(SEND, json={"status": 102, "statusText": f"bad key {API_KEY}"}),
-    "no credit": lambda api: api.post(SEND, json={"status": 104, "statusText": "to use: 30, available: 0"}),
+    "sent": lambda api: api.post(SEND, json=answer("send_sent_one_refused")),
+    "bad credentials": lambda api: api.post(SEND, json={**answer("send_bad_credentials"),
+                                                        "statusText": f"bad key {API_KEY}"}),
+    "no credit": lambda api: api.post(SEND, json=answer("send_not_enough_credit")),
     "server error": lambda api: api.post(SEND, status=500, body=f"trace {API_KEY}"),
     "not json": lambda api: api.post(SEND, body=f"<html>{API_KEY}</html>"),
     "read timeout": lambda api: api.post(SEND, body=requests.exceptions.ReadTimeout("read timed out")),
-    "refused": lambda api: api.post(SEND, body=refused()),
+    "refused": lambda api: api.post(SEND, body=refused_connection()),
     "rate limited": lambda api: api.post(SEND, status=429, headers={"Retry-After": "600"}),
     "tls": lambda api: api.post(SEND, body=requests.exceptions.SSLError("certificate verify failed")),
 }
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -110,7 +93,7 @@ def test_full_numbers_and_the_text_are_never_logged(no_waiting: None, api: respo
 
 def test_the_trial_api_key_appears_nowhere(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
                                            trial_env: None) -> None:
-    api.post(SEND, json=SENT)
+    api.post(SEND, json=answer("send_sent_one_refused"))
     msg = {"body": {"mobileNumbers": NUMBERS[0], "senderName": "MyShop", "messageText": TEXT}}
     outcome = run(caplog, lambda: process(msg, {}))
     assert TRIAL_API_KEY not in everything_said(caplog, outcome)
@@ -124,11 +107,12 @@ def test_invalid_input_errors_do_not_echo_the_numbers(caplog: pytest.LogCaptureF
     assert TEXT not in said
 
 
-@pytest.mark.parametrize("answer", [{"status": "Active Account", "credits": "3", "apiKey": API_KEY},
-                                    {"status": 102, "statusText": API_KEY}])
+@pytest.mark.parametrize("given", [{**answer("info_active"), "apiKey": API_KEY},
+                                   {**answer("info_bad_credentials"), "statusText": API_KEY}],
+                         ids=["key echoed by an active account", "key echoed in a refusal"])
 def test_verify_never_returns_or_logs_the_key(api: responses.RequestsMock, caplog: pytest.LogCaptureFixture,
-                                              answer: dict[str, Any]) -> None:
-    api.post(INFO, json=answer)
+                                              given: dict[str, Any]) -> None:
+    api.post(INFO, json=given)
     outcome = run(caplog, lambda: verify({"login": "me", "apiKey": API_KEY}))
     assert API_KEY not in everything_said(caplog, outcome)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import responses
@@ -20,17 +18,9 @@ from allmysms_component.errors import (
     OutcomeUnknownError,
 )
 
-from .conftest import API_KEY, TRIAL_API_KEY
+from .conftest import API_KEY, SEND, TRIAL_API_KEY, answer, form_of, sent_to_everyone
 
-SEND = "https://api.allmysms.com/http/9.0/sendSms/"
 CFG = {"login": "me", "apiKey": API_KEY}
-
-
-def answer(numbers: list[str], *, invalid: str = "", status: int = 100) -> dict[str, Any]:
-    return {"status": status, "statusText": "Your messages have been sent", "invalidNumbers": invalid,
-            "campaignId": "ap_1", "credits": "985", "creditsUsed": str(15 * len(numbers)),
-            "nbContacts": str(len(numbers)), "nbSms": str(len(numbers)),
-            "smsIds": [{"phoneNumber": n, "smsId": f"id-{i}"} for i, n in enumerate(numbers)]}
 
 
 def message(numbers: object = "33612345678", sender: object = "MyShop", text: object = "Hello",
@@ -39,14 +29,8 @@ def message(numbers: object = "33612345678", sender: object = "MyShop", text: ob
             "attachments": {}, "headers": {}, "metadata": {}}
 
 
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
 def sent_form(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:
-    form: dict[str, Any] = {key: values[0] for key, values in parse_qs(str(api.calls[index].request.body)).items()}
+    form: dict[str, Any] = form_of(api.calls[index].request)
     form["smsData"] = json.loads(form["smsData"])["DATA"]
     return form
 
@@ -54,7 +38,7 @@ def sent_form(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:
 # -- the output message -----------------------------------------------------------------------------------
 
 def test_output_body_is_valid_against_metadata_out(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     out = process(message(), CFG)
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
     assert list(Draft3Validator(schema).iter_errors(out["body"])) == []
@@ -62,68 +46,69 @@ def test_output_body_is_valid_against_metadata_out(api: responses.RequestsMock) 
 
 
 def test_output_is_a_platform_message_with_a_new_id(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     out = process(message(), CFG)
     assert set(out) == {"id", "body", "attachments", "headers", "metadata"}
     assert out["id"] != "msg-1"
 
 
 def test_output_reports_what_was_sent(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(text="Hello"), CFG)["body"]
     assert body == {
-        "recipients": ["33612345678"], "smsIds": [{"phoneNumber": "33612345678", "smsId": "id-0"}],
+        "recipients": ["33612345678"],
+        "smsIds": [{"phoneNumber": "33612345678", "smsId": "330792bd-8e0b-11e5-bf51-0025907cd72e"}],
         "invalidNumbers": [], "skippedNumbers": [], "trial": False, "text": "Hello", "truncated": False,
         "encoding": "GSM-7", "segments": 1, "cliMsgId": "msg-1", "status": 100,
-        "statusText": "Your messages have been sent", "campaignId": "ap_1", "nbSms": 1, "creditsUsed": 15,
+        "statusText": "Your messages have been sent", "campaignId": "ap_28423", "nbSms": 1, "creditsUsed": 15,
         "credits": 985,
     }
 
 
 def test_output_numbers_are_json_numbers_not_strings(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(), CFG)["body"]
     for key in ("status", "nbSms", "creditsUsed", "credits", "segments"):
         assert isinstance(body[key], int), key
 
 
 def test_output_is_json_serialisable(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     json.dumps(process(message(), CFG))
 
 
 # -- recipients -------------------------------------------------------------------------------------------
 
 def test_numbers_are_cleaned_up_and_sent_in_input_order(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678", "0698765432", "4915112345678"]))
+    api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
     body = process(message("+33 6 12 34 56 78; 06.98.76.54.32\n0049 (151) 123-45678"), CFG)["body"]
     assert body["recipients"] == ["33612345678", "0698765432", "4915112345678"]
     assert [sms["MOBILEPHONE"] for sms in sent_form(api)["smsData"]["SMS"]] == body["recipients"]
 
 
 def test_duplicates_are_sent_once_and_reported_as_skipped(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message("33612345678, +33612345678, 0033 612 345 678"), CFG)["body"]
     assert body["recipients"] == ["33612345678"]
     assert body["skippedNumbers"] == ["33612345678", "33612345678"]
 
 
 def test_malformed_entries_are_reported_and_the_rest_is_sent(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message("33612345678, call me, 123"), CFG)["body"]
     assert body["recipients"] == ["33612345678"]
     assert body["invalidNumbers"] == ["call me", "123"]
 
 
 def test_numbers_refused_by_the_api_join_the_invalid_numbers(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"], invalid="33699999999"))
+    api.post(SEND, json=answer("send_sent_one_refused"))
     body = process(message("33612345678, 33699999999, oops"), CFG)["body"]
     assert body["invalidNumbers"] == ["oops", "33699999999"]
     assert body["recipients"] == ["33612345678", "33699999999"]
 
 
 def test_status_113_partial_send_is_reported_not_raised(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"], invalid="33699999999", status=113))
+    api.post(SEND, json=answer("send_partial_invalid"))
     body = process(message("33612345678, 33699999999"), CFG)["body"]
     assert (body["status"], body["invalidNumbers"]) == (113, ["33699999999"])
 
@@ -131,21 +116,21 @@ def test_status_113_partial_send_is_reported_not_raised(api: responses.RequestsM
 # -- text -------------------------------------------------------------------------------------------------
 
 def test_long_text_is_truncated_to_160_and_reported(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(text="x" * 200), CFG)["body"]
     assert (len(body["text"]), body["truncated"]) == (160, True)
     assert sent_form(api)["smsData"]["MESSAGE"] == "x" * 160
 
 
 def test_unicode_text_is_reported_as_ucs2_with_its_parts(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(text="Réunion à 10h 😀 " * 6), CFG)["body"]
     assert body["encoding"] == "UCS-2"
     assert body["segments"] == 2
 
 
 def test_sender_is_sent_as_tpoa(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     process(message(sender="Shop2024"), CFG)
     assert sent_form(api)["smsData"]["TPOA"] == "Shop2024"
 
@@ -153,7 +138,7 @@ def test_sender_is_sent_as_tpoa(api: responses.RequestsMock) -> None:
 # -- the client message id --------------------------------------------------------------------------------
 
 def test_platform_message_id_is_sent_as_climsgid_and_echoed(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(), CFG)["body"]
     assert sent_form(api)["smsData"]["CLIMSGID"] == "msg-1"
     assert body["cliMsgId"] == "msg-1"
@@ -161,7 +146,7 @@ def test_platform_message_id_is_sent_as_climsgid_and_echoed(api: responses.Reque
 
 @pytest.mark.parametrize("message_id", [None, "", 42, "x" * 65, "line\nbreak"])
 def test_an_unusable_message_id_is_replaced_by_a_new_one(api: responses.RequestsMock, message_id: object) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     msg = message()
     msg["id"] = message_id
     body = process(msg, CFG)["body"]
@@ -174,21 +159,21 @@ def test_an_unusable_message_id_is_replaced_by_a_new_one(api: responses.Requests
 @pytest.mark.parametrize("cfg", [{}, None, {"login": "me"}, {"apiKey": API_KEY}, {"login": " ", "apiKey": ""}])
 def test_a_blank_credential_sends_with_the_trial_account(api: responses.RequestsMock, trial_env: None,
                                                          cfg: dict[str, str] | None) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     assert process(message(), cfg)["body"]["trial"] is True
     form = sent_form(api)
     assert (form["login"], form["apiKey"]) == ("demo", TRIAL_API_KEY)
 
 
 def test_trial_text_is_prefixed_and_cut_at_160_in_total(api: responses.RequestsMock, trial_env: None) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(text="y" * 160), {})["body"]
     assert body["text"] == "TRIAL USE: " + "y" * 149
     assert body["truncated"] is True
 
 
 def test_trial_sends_to_the_first_two_recipients_only(api: responses.RequestsMock, trial_env: None) -> None:
-    api.post(SEND, json=answer(["33600000001", "33600000002"]))
+    api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
     body = process(message("33600000001, 33600000002, 33600000003, 33600000004"), {})["body"]
     assert body["recipients"] == ["33600000001", "33600000002"]
     assert body["skippedNumbers"] == ["33600000003", "33600000004"]
@@ -202,7 +187,7 @@ def test_trial_without_a_configured_account_fails_before_any_request(api: respon
 
 
 def test_filled_credentials_never_use_the_trial_account(api: responses.RequestsMock, trial_env: None) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     body = process(message(text="Hi"), CFG)["body"]
     assert (body["trial"], body["text"]) == (False, "Hi")
     assert sent_form(api)["login"] == "me"
@@ -259,12 +244,12 @@ def test_a_plain_http_api_url_off_loopback_is_refused_before_any_request(
 def test_the_api_url_comes_from_the_environment(api: responses.RequestsMock,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLMYSMS_API_URL", "http://127.0.0.1:8099/")
-    api.post("http://127.0.0.1:8099/http/9.0/sendSms/", json=answer(["33612345678"]))
+    api.post("http://127.0.0.1:8099/http/9.0/sendSms/", json=answer("send_sent"))
     assert process(message(), CFG)["body"]["status"] == 100
 
 
 def test_messages_share_one_connection_pool(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer(["33612345678"]))
+    api.post(SEND, json=answer("send_sent"))
     process(message(), CFG)
     first = context.current().client
     process(message(), CFG)
@@ -273,7 +258,7 @@ def test_messages_share_one_connection_pool(api: responses.RequestsMock) -> None
 
 
 def test_api_errors_reach_the_caller_as_typed_errors(api: responses.RequestsMock) -> None:
-    api.post(SEND, json={"status": 102, "statusText": "bad credentials"})
+    api.post(SEND, json=answer("send_bad_credentials"))
     with pytest.raises(AuthenticationError, match="login and API key"):
         process(message(), CFG)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from allmysms_component.errors import InvalidInputError
-from allmysms_component.rules import text
 from allmysms_component.rules.text import MAX_LENGTH, TRIAL_PREFIX, count_segments, prepare, truncate
 
 # Clusters a reader sees as one character, each made of several code points.
@@ -24,41 +23,33 @@ GSM_GREEK = list("ΔΦΓΛΩΠΨΣΘΞ")
 GSM_EXTENSION = ["€", "[", "]", "{", "}", "^", "~", "|", "\\", "\f"]
 
 
-# --- constants ---------------------------------------------------------------------------------------------
-
-def test_max_length_is_160() -> None:
-    assert MAX_LENGTH == 160
-
-
-def test_trial_prefix_is_trial_use() -> None:
-    assert TRIAL_PREFIX == "TRIAL USE: "
-
-
 # --- the 160 code point limit ------------------------------------------------------------------------------
 
-def test_short_text_is_sent_as_is() -> None:
-    prepared = prepare("Hello, world")
-    assert prepared.text == "Hello, world"
-    assert prepared.truncated is False
+EMOJI = "\U0001f600"   # one code point, two UTF-16 units
+
+# message text, trial mode -> the text sent, whether it was cut
+CUTS = {
+    "short text is sent as is": ("Hello, world", False, "Hello, world", False),
+    "exactly 160 code points are not truncated": ("a" * 160, False, "a" * 160, False),
+    "161 code points are truncated to 160": ("a" * 160 + "b", False, "a" * 160, True),
+    "length is counted in code points, not UTF-16 units": (EMOJI * 200, False, EMOJI * 160, True),
+    "trial text starts with the prefix": ("Hello", True, "TRIAL USE: Hello", False),
+    "the trial prefix counts in the 160": ("x" * 149, True, "TRIAL USE: " + "x" * 149, False),
+    "trial text one over the 160 is truncated": ("x" * 150, True, "TRIAL USE: " + "x" * 149, True),
+    "a control character after position 160 is cut off, not refused": ("a" * 160 + "\x00rest", False, "a" * 160,
+                                                                        True),
+    "a lone surrogate after position 160 is cut off, not refused": ("a" * 160 + "\ud800", False, "a" * 160, True),
+    "a control character pushed past 160 by the trial prefix is cut off": ("a" * 149 + "\x00", True,
+                                                                           "TRIAL USE: " + "a" * 149, True),
+}
 
 
-def test_exactly_160_code_points_are_not_truncated() -> None:
-    prepared = prepare("a" * 160)
-    assert prepared.text == "a" * 160
-    assert prepared.truncated is False
-
-
-def test_161_code_points_are_truncated_to_160() -> None:
-    prepared = prepare("a" * 160 + "b")
-    assert prepared.text == "a" * 160
-    assert prepared.truncated is True
-
-
-def test_length_is_counted_in_code_points_not_utf16_units() -> None:
-    # each emoji is one code point (two UTF-16 units): 160 of them fit
-    prepared = prepare("\U0001f600" * 200)
-    assert prepared.text == "\U0001f600" * 160
-    assert prepared.truncated is True
+@pytest.mark.parametrize(("message", "trial", "sent", "truncated"), CUTS.values(), ids=CUTS.keys())
+def test_the_160_cut(message: str, trial: bool, sent: str, truncated: bool) -> None:
+    prepared = prepare(message, trial=trial)
+    assert prepared.text == sent
+    assert prepared.truncated is truncated
+    assert len(prepared.text) <= 160
 
 
 def test_truncated_text_is_a_prefix_of_the_input() -> None:
@@ -112,27 +103,6 @@ def test_truncate_leaves_text_within_the_limit_alone() -> None:
 
 # --- trial prefix ------------------------------------------------------------------------------------------
 
-def test_trial_text_starts_with_the_prefix() -> None:
-    prepared = prepare("Hello", trial=True)
-    assert prepared.text == "TRIAL USE: Hello"
-    assert prepared.truncated is False
-
-
-def test_trial_prefix_counts_in_the_160() -> None:
-    fits = MAX_LENGTH - len(TRIAL_PREFIX)
-    prepared = prepare("x" * fits, trial=True)
-    assert prepared.text == TRIAL_PREFIX + "x" * fits
-    assert len(prepared.text) == 160
-    assert prepared.truncated is False
-
-
-def test_trial_text_one_over_the_160_is_truncated() -> None:
-    fits = MAX_LENGTH - len(TRIAL_PREFIX)
-    prepared = prepare("x" * (fits + 1), trial=True)
-    assert prepared.text == TRIAL_PREFIX + "x" * fits
-    assert prepared.truncated is True
-
-
 def test_no_prefix_without_trial() -> None:
     assert not prepare("Hello").text.startswith(TRIAL_PREFIX)
 
@@ -153,14 +123,6 @@ def test_gsm7_parts(septets: int, parts: int) -> None:
 def test_extension_character_counts_two_septets(char: str) -> None:
     assert count_segments("a" * 158 + char) == ("GSM-7", 1)   # 160 septets
     assert count_segments("a" * 159 + char) == ("GSM-7", 2)   # 161 septets
-
-
-def test_80_euro_signs_fit_one_part() -> None:
-    assert count_segments("€" * 80) == ("GSM-7", 1)
-
-
-def test_81_euro_signs_need_two_parts() -> None:
-    assert count_segments("€" * 81) == ("GSM-7", 2)
 
 
 def test_form_feed_is_sent_as_gsm7() -> None:
@@ -199,6 +161,24 @@ def test_truncated_text_with_extension_characters_is_billed_by_septets() -> None
     assert (prepared.encoding, prepared.segments) == ("GSM-7", 3)   # 320 septets
 
 
+# --- one part, and one character more ---------------------------------------------------------------------
+
+# text that just fits one part, the same with one character more, the encoding of both
+ONE_PART_LIMITS = {
+    "80 euro signs fit one part, 81 need two": ("€" * 80, "€" * 81, "GSM-7"),
+    "one non-GSM character makes the whole text UCS-2": ("a" * 69 + "ç", "a" * 70 + "ç", "UCS-2"),
+    "an emoji counts two UTF-16 units": ("a" * 68 + EMOJI, "a" * 69 + EMOJI, "UCS-2"),
+    "35 emoji fit one part, 36 need two": (EMOJI * 35, EMOJI * 36, "UCS-2"),
+    "a GSM extension character in UCS-2 text counts one unit": ("€" * 69 + "ç", "€" * 70 + "ç", "UCS-2"),
+}
+
+
+@pytest.mark.parametrize(("fits", "over", "encoding"), ONE_PART_LIMITS.values(), ids=ONE_PART_LIMITS.keys())
+def test_one_part_and_one_character_more(fits: str, over: str, encoding: str) -> None:
+    assert count_segments(fits) == (encoding, 1)
+    assert count_segments(over) == (encoding, 2)
+
+
 # --- encoding and segments: UCS-2 --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("units", "parts"), [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3),
@@ -207,32 +187,10 @@ def test_ucs2_parts(units: int, parts: int) -> None:
     assert count_segments("á" * units) == ("UCS-2", parts)
 
 
-def test_one_non_gsm_character_makes_the_whole_text_ucs2() -> None:
-    assert count_segments("a" * 69 + "ç") == ("UCS-2", 1)
-    assert count_segments("a" * 70 + "ç") == ("UCS-2", 2)
-
-
-def test_an_emoji_counts_two_utf16_units() -> None:
-    emoji = "\U0001f600"
-    assert count_segments("a" * 68 + emoji) == ("UCS-2", 1)   # 70 units
-    assert count_segments("a" * 69 + emoji) == ("UCS-2", 2)   # 71 units
-
-
-def test_35_emoji_fit_one_part_36_need_two() -> None:
-    emoji = "\U0001f600"
-    assert count_segments(emoji * 35) == ("UCS-2", 1)
-    assert count_segments(emoji * 36) == ("UCS-2", 2)
-
-
 def test_prepared_ucs2_text_reports_encoding_and_parts() -> None:
     prepared = prepare("á" * 200)
     assert prepared.text == "á" * 160
     assert (prepared.encoding, prepared.segments) == ("UCS-2", 3)   # ceil(160 / 67)
-
-
-def test_gsm_extension_character_in_ucs2_text_counts_one_unit() -> None:
-    assert count_segments("€" * 70 + "ç") == ("UCS-2", 2)   # 71 units
-    assert count_segments("€" * 69 + "ç") == ("UCS-2", 1)   # 70 units
 
 
 # --- blank text --------------------------------------------------------------------------------------------
@@ -300,27 +258,9 @@ def test_lone_surrogate_is_refused(surrogate: str) -> None:
     assert f"U+{ord(surrogate):04X}" in str(caught.value)
 
 
-def test_control_character_after_position_160_is_cut_off_not_refused() -> None:
-    prepared = prepare("a" * 160 + "\x00rest")
-    assert prepared.text == "a" * 160
-    assert prepared.truncated is True
-
-
-def test_lone_surrogate_after_position_160_is_cut_off_not_refused() -> None:
-    prepared = prepare("a" * 160 + "\ud800")
-    assert prepared.text == "a" * 160
-    assert prepared.truncated is True
-
-
 def test_control_character_at_position_160_is_refused() -> None:
     with pytest.raises(InvalidInputError):
         prepare("a" * 159 + "\x07" + "more")
-
-
-def test_control_character_pushed_past_160_by_the_trial_prefix_is_cut_off() -> None:
-    prepared = prepare("a" * 149 + "\x00", trial=True)
-    assert prepared.text == TRIAL_PREFIX + "a" * 149
-    assert prepared.truncated is True
 
 
 # --- large and unusual texts -------------------------------------------------------------------------------
@@ -349,10 +289,6 @@ def test_right_to_left_text_is_sent_as_it_is_in_ucs2(message: str) -> None:
     assert prepared.text == message
     assert prepared.truncated is False
     assert prepared.encoding == "UCS-2"
-
-
-def test_field_name_constant_is_message_text() -> None:
-    assert text.FIELD == "messageText"
 
 
 @pytest.mark.parametrize("trial", [False, True])

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 import responses
 
 from allmysms_component.verify_credentials import verify
 
-from .conftest import API_KEY
-
-INFO = "https://api.allmysms.com/http/9.0/getInfo/"
-SEND = "https://api.allmysms.com/http/9.0/sendSms/"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
+from .conftest import API_KEY, INFO, SEND, answer
 
 
 def test_valid_credentials_are_verified_with_one_get_info_call(api: responses.RequestsMock) -> None:
-    api.post(INFO, json={"status": "Active Account", "credits": "1847"})
+    api.post(INFO, json=answer("info_active"))
     result = verify({"login": "me", "apiKey": API_KEY})
     assert result["verified"] is True
     assert result["trial"] is False
@@ -32,13 +21,13 @@ def test_valid_credentials_are_verified_with_one_get_info_call(api: responses.Re
 
 
 def test_verification_never_sends_an_sms(api: responses.RequestsMock) -> None:
-    api.post(INFO, json={"status": "Active Account", "credits": "1"})
+    api.post(INFO, json=answer("info_active"))
     verify({"login": "me", "apiKey": API_KEY})
     assert all(call.request.url != SEND for call in api.calls)
 
 
 def test_refused_credentials_give_verified_false_with_the_reason(api: responses.RequestsMock) -> None:
-    api.post(INFO, json={"status": 102, "statusText": "no account matches"})
+    api.post(INFO, json=answer("info_bad_credentials"))
     result = verify({"login": "me", "apiKey": API_KEY})
     assert result == {"verified": False, "reason": result["reason"]}
     assert "refused the login and API key" in result["reason"]

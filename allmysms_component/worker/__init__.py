@@ -20,4 +20,5 @@ handler       one message: decode, run, publish each event, decide ack or reject
 consumer      the connection, the consumer, reconnects and the orderly stop
 service       the verifyCredentials service
 main          the entry points: ``run_worker(env)``, ``run_service(method, env)``
+journal/      the send journal that keeps "never twice" across redeliveries and replicas
 """

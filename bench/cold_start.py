@@ -1,0 +1,111 @@
+"""The first message of a fresh process: import + first send, against ``import requests`` + one post."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from harness import CFG, SEND_PATH, TIMEOUT, bare_form, incoming, median, progress
+
+from allmysms_component.sandbox import AllMySmsSimulator
+
+# Each child prints how long its imports and its first send took (ns; the component's first send includes
+# importing jsonschema, also printed apart); the parent times the whole run (interpreter start and exit
+# included), which is what a new replica or a CLI call pays.
+COMPONENT = """\
+import time
+started = time.perf_counter_ns()
+import os
+from allmysms_component import runtime
+from allmysms_component.actions.send_sms import process
+imported = time.perf_counter_ns()
+import jsonschema  # the first message imports it anyway: timed apart to show its share
+validator = time.perf_counter_ns()
+runtime.configure_logging(open(os.devnull, "w"), "info")
+output = process({msg!r}, {cfg!r})
+assert output["body"]["status"] == 100, output
+print(imported - started, time.perf_counter_ns() - imported, validator - imported)
+"""
+BARE = """\
+import time
+started = time.perf_counter_ns()
+import json
+import requests
+imported = time.perf_counter_ns()
+data = {{"login": {login!r}, "apiKey": {api_key!r}, "returnformat": "json",
+        "smsData": json.dumps({sms_data!r}, ensure_ascii=False, separators=(",", ":"))}}
+response = requests.post({url!r}, data=data, timeout={timeout!r}, allow_redirects=False)
+assert json.loads(response.content)["status"] == 100, response.text
+print(imported - started, time.perf_counter_ns() - imported)
+"""
+EMPTY = "pass"
+
+
+@dataclass
+class Runs:
+    """Wall times of fresh interpreters (ns), and what the children said about their import and first send."""
+
+    wall: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": [], "empty": []})
+    imports: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": []})
+    first_send: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": []})
+    jsonschema: list[int] = field(default_factory=list)  # the component's first send: importing jsonschema
+
+    def net_ratios(self) -> list[float]:
+        """Per round: (component - empty interpreter) / (bare - empty interpreter)."""
+        return [(c - e) / (b - e) for c, b, e in zip(self.wall["component"], self.wall["bare"], self.wall["empty"],
+                                                      strict=True)]
+
+    def median_wall(self, name: str) -> float:
+        return median(self.wall[name])
+
+
+def _env(pycache: str) -> dict[str, str]:
+    """The bench's environment (the simulator's URL included), with bytecode cached in ``pycache``: this machine
+    sets PYTHONDONTWRITEBYTECODE, under which a source checkout would be recompiled on every start while pip
+    precompiled requests; a private cache puts both on the footing of an installed wheel, written nowhere else."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+def _run(code: str, env: dict[str, str]) -> tuple[int, list[int]]:
+    started = time.perf_counter_ns()
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter_ns() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"a fresh interpreter failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return wall, [int(word) for word in done.stdout.split()]
+
+
+def measure(sim: AllMySmsSimulator, rounds: int) -> Runs:
+    """``rounds`` rounds of three fresh interpreters (component, bare, empty), in an order rotated each round."""
+    msg = incoming(1)
+    form = bare_form(msg["body"]["mobileNumbers"])  # the same form the component posts (checked in sends.py)
+    codes = {
+        "component": COMPONENT.format(msg=msg, cfg=CFG),
+        "bare": BARE.format(login=form["login"], api_key=form["apiKey"], sms_data=json.loads(form["smsData"]),
+                            url=sim.url + SEND_PATH, timeout=TIMEOUT),
+        "empty": EMPTY,
+    }
+    order = list(codes)
+    runs = Runs()
+    with tempfile.TemporaryDirectory(prefix="allmysms-bench-pycache-") as pycache:
+        env = _env(pycache)
+        progress(f"first message in a fresh process: {rounds} rounds of 3 interpreters")
+        for name in order * 2:  # warm-up: fills the bytecode cache and the OS's file cache
+            _run(codes[name], env)
+        for index in range(rounds):
+            for name in order[index % 3:] + order[:index % 3]:
+                wall, inside = _run(codes[name], env)
+                runs.wall[name].append(wall)
+                if inside:
+                    runs.imports[name].append(inside[0])
+                    runs.first_send[name].append(inside[1])
+                    runs.jsonschema.extend(inside[2:])
+            sim.forget()
+    return runs

@@ -1,0 +1,87 @@
+"""The in-memory store: compare-and-set, entries that expire, and a bound on the memory it takes."""
+
+from __future__ import annotations
+
+from allmysms_component.worker.journal import Decision, Journal, JournalSettings, Policy, open_journal
+from allmysms_component.worker.journal.memory_store import ENTRY_OVERHEAD, MemoryStore
+
+from .helpers import FakeClock, delivery, output
+
+TTL = 3600.0
+
+
+def store(clock: FakeClock, limit_bytes: int = 1 << 20) -> MemoryStore:
+    return MemoryStore(ttl=TTL, limit_bytes=limit_bytes, clock=clock)
+
+
+def test_compare_and_set_writes_only_over_what_was_expected(clock: FakeClock) -> None:
+    entries = store(clock)
+    assert entries.compare_and_set("k", None, b"one")
+    assert not entries.compare_and_set("k", None, b"two")
+    assert not entries.compare_and_set("k", b"other", b"two")
+    assert entries.compare_and_set("k", b"one", b"two")
+    assert entries.get("k") == b"two"
+    assert entries.compare_and_set("k", b"two", None)
+    assert entries.get("k") is None
+    assert entries.size_bytes == 0
+
+
+def test_an_entry_expires_its_ttl_after_its_last_write(clock: FakeClock) -> None:
+    entries = store(clock)
+    entries.compare_and_set("k", None, b"one")
+    clock.advance(TTL - 1)
+    entries.compare_and_set("k", b"one", b"two")  # the write starts its time to live again
+    clock.advance(TTL - 1)
+    assert entries.get("k") == b"two"
+    clock.advance(1)
+    assert entries.get("k") is None
+    assert entries.compare_and_set("k", None, b"three")  # an expired entry is an absent one
+
+
+def test_expired_entries_free_their_memory(clock: FakeClock) -> None:
+    entries = store(clock)
+    for i in range(100):
+        entries.compare_and_set(f"k{i}", None, b"x" * 100)
+    clock.advance(TTL)
+    entries.compare_and_set("fresh", None, b"y")
+    assert list(entries.dump()) == ["fresh"]
+    assert entries.size_bytes == len("fresh") + 1 + ENTRY_OVERHEAD
+
+
+def test_past_its_limit_the_store_forgets_the_oldest_entries_first(clock: FakeClock) -> None:
+    one_entry = len("k00") + 1000 + ENTRY_OVERHEAD
+    entries = store(clock, limit_bytes=10 * one_entry)
+    for i in range(25):
+        clock.advance(1)
+        entries.compare_and_set(f"k{i:02}", None, b"x" * 1000)
+        assert entries.size_bytes <= 10 * one_entry
+    assert sorted(entries.dump()) == [f"k{i:02}" for i in range(15, 25)]
+
+
+def test_an_entry_larger_than_the_limit_is_still_kept_while_it_is_the_newest(clock: FakeClock) -> None:
+    entries = store(clock, limit_bytes=100)
+    entries.compare_and_set("small", None, b"x")
+    entries.compare_and_set("big", None, b"x" * 1000)
+    assert list(entries.dump()) == ["big"]
+
+
+def test_a_journal_in_bounded_memory_keeps_the_messages_in_flight(clock: FakeClock) -> None:
+    journal = open_journal(JournalSettings(memory_limit_bytes=64 * 1024), clock=clock)
+    for i in range(2000):  # far more sent messages than the memory holds
+        key = delivery(message_id=f"sent-{i}")
+        attempt = journal.begin(key, redelivered=False).attempt
+        assert attempt is not None
+        journal.complete(key, attempt, [output()])
+    in_flight = journal.begin(delivery(message_id="in-flight"), redelivered=False)
+    assert in_flight.decision is Decision.SEND
+    assert journal.begin(delivery(message_id="sent-1999"), redelivered=True).decision is Decision.REPLAY
+    assert journal.begin(delivery(message_id="in-flight"), redelivered=True).decision is not Decision.SEND
+    # the oldest were forgotten: their redeliveries cannot be proven unsent, so they do not send either
+    assert journal.begin(delivery(message_id="sent-0"), redelivered=True).decision is Decision.MAY_HAVE_BEEN_SENT
+
+
+def test_the_memory_journal_is_not_shared() -> None:
+    journal = open_journal(JournalSettings())
+    assert isinstance(journal, Journal)
+    assert journal.policy == Policy(shared=False)
+    assert journal.where == "in memory"
