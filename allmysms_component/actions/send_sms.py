@@ -17,7 +17,7 @@ from ..api import SendResult, SmsRequest
 from ..errors import InvalidInputError
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, resolve
-from ..runtime import Message, new_id, new_message
+from ..runtime import Message, new_id, new_message, sending
 
 ACTION = "sendSMS"
 MAX_CLI_MSG_ID = 64
@@ -41,8 +41,17 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
                          cli_msg_id=_cli_msg_id(msg))
 
+    # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
+    gate = sending.current()
+    replay = gate.before_send(withheld={"text": prepared.text})
+    if replay is not None:
+        return replay[0]
     _log_plan(numbers, prepared, account.trial)
-    result = ctx.client.send_sms(account.credentials, request)
+    try:
+        result = ctx.client.send_sms(account.credentials, request)
+    except BaseException as exc:
+        gate.failed(exc)
+        raise
 
     log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
              "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
@@ -56,7 +65,9 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     unaccounted = len(request.recipients) - len(result.sms_ids) - len(result.invalid_numbers)
     if result.sms_ids and unaccounted > 0:
         log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
-    return new_message(_output(request, result, numbers, invalid, prepared, account.trial))
+    output = new_message(_output(request, result, numbers, invalid, prepared, account.trial))
+    gate.after_send([output])
+    return output
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
