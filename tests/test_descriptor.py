@@ -28,7 +28,8 @@ LABELS = {
 OUTPUT_KEYS = {"recipients", "smsIds", "invalidNumbers", "skippedNumbers", "trial", "text", "truncated",
                "encoding", "segments", "cliMsgId", "status", "statusText", "campaignId", "nbSms", "creditsUsed",
                "credits"}
-ENV_VARS = ("ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_API_URL")
+ENV_VARS = ("ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_API_URL", "ALLMYSMS_JOURNAL_URL",
+            "ALLMYSMS_JOURNAL_TTL", "ALLMYSMS_SEND_UNPROVEN_REDELIVERIES", "ALLMYSMS_JOURNAL_MEMORY_MB")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
                     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$")
 

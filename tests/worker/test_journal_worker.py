@@ -33,8 +33,12 @@ def entries(redis_url: str, flow: Flow) -> dict[str, bytes]:
     """The journal entries the test flow's step wrote in Redis."""
     client = redis.Redis.from_url(redis_url)
     try:
-        names = list(client.scan_iter(match=f"{JOURNAL_PREFIX}{flow.prefix}-flow/step_2:*"))
-        return {name.decode(): client.get(name) or b"" for name in names}
+        found: dict[str, bytes] = {}
+        for name in client.scan_iter(match=f"{JOURNAL_PREFIX}{flow.prefix}-flow/step_2:*"):
+            value = client.get(name)
+            assert isinstance(value, bytes)
+            found[name.decode()] = value
+        return found
     finally:
         client.close()
 
