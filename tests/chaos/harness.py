@@ -53,6 +53,13 @@ class Replicas:
                 worker.process.send_signal(signal.SIGTERM)
             return [worker.wait() for worker in self.slots]
 
+    def close(self) -> None:
+        """Kill whatever still runs (a failed test's replicas): by their PIDs."""
+        with self._lock:
+            for worker in self.slots:
+                if worker.process.poll() is None:
+                    worker.stop(signal.SIGKILL)
+
     @property
     def logs(self) -> list[Path]:
         return sorted(self._folder.glob("replica-*.log"))
