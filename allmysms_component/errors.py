@@ -6,6 +6,8 @@ cannot be recalled: the one question a user must be able to answer before retryi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class AllMySmsError(Exception):
     """Base of every error the component raises on purpose."""
@@ -36,13 +38,14 @@ class ConfigurationError(AllMySmsError):
 
 
 class ApiRejectedError(AllMySmsError):
-    """AllMySMS answered with a status that is not a success."""
+    """AllMySMS answered with a status that is not a success (``refused``: the numbers it listed as invalid)."""
 
     def __init__(self, message: str, *, status: int | None, status_text: str,
-                 may_have_been_sent: bool = False) -> None:
+                 may_have_been_sent: bool = False, refused: Sequence[str] = ()) -> None:
         super().__init__(message, may_have_been_sent=may_have_been_sent)
         self.status = status
         self.status_text = status_text
+        self.refused = list(refused)
 
 
 class AuthenticationError(ApiRejectedError):
@@ -55,13 +58,23 @@ class InsufficientCreditError(ApiRejectedError):
 
 class OutcomeUnknownError(AllMySmsError):
     """The request reached AllMySMS but no usable answer came back, or an answer this component cannot read
-    (``status``: an unknown AllMySMS status): the SMS may have been sent."""
+    (``status``: an unknown AllMySMS status, or 113 without SMS ids; ``refused``: the numbers it listed as
+    invalid): the SMS may have been sent."""
 
     may_have_been_sent = True
 
-    def __init__(self, message: str, *, may_have_been_sent: bool | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, may_have_been_sent: bool | None = None, status: int | None = None,
+                 refused: Sequence[str] = ()) -> None:
         super().__init__(message, may_have_been_sent=may_have_been_sent)
         self.status = status
+        self.refused = list(refused)
+
+
+class OutputError(AllMySmsError):
+    """The action did its work (the SMS was sent) but its output message cannot be emitted (too large for the
+    platform, or not JSON): running it again would send again."""
+
+    may_have_been_sent = True
 
 
 class MalformedResponseError(AllMySmsError):

@@ -4,6 +4,7 @@ Run from the repository root (after scripts/test-setup)::
 
     .venv/bin/python bench/worker.py            # about 2 minutes on 2 cores
     .venv/bin/python bench/worker.py --quick    # fewer messages, about 1 minute: a smoke test of the numbers
+    .venv/bin/python bench/worker.py --profile /tmp/worker.txt   # only row (a) at prefetch 10, under py-spy
 
 Each row runs one step process on a fresh flow of the same broker: (a) ``allmysms-component worker`` running
 Send SMS, (b) the real Node sailor 2.7.8 running a minimal Node action that posts the same form, (c) the bare
@@ -20,6 +21,7 @@ import json
 import multiprocessing
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -140,7 +142,8 @@ def wait_for_outputs(flow: Flow, count: int, timeout: float) -> None:
         time.sleep(0.01)
 
 
-def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Path) -> Result:
+def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Path,
+            profile: str | None = None) -> Result:
     flow = Flow(loop, amqp_url).declare()
     api = StepApi({"config": CFG, "snapshot": {}, "is_passthrough": False})
     try:
@@ -148,6 +151,12 @@ def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Pat
             for _ in range(WARM_UP):
                 flow.publish({"body": BODY})
             wait_for_outputs(flow, WARM_UP, 60)
+            spy = None
+            if profile:  # py-spy (pip install py-spy) samples every thread: collapsed stacks, for a flame graph
+                spy_command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(process.pid),
+                               "--format", "raw", "--rate", "250", "--gil", "--output", profile]
+                spy = subprocess.Popen(spy_command, stdout=subprocess.DEVNULL)
+                time.sleep(1)  # attached
             cpu_before = cpu_seconds(process.pid)
             started = time.perf_counter()
             for _ in range(row.messages):
@@ -155,6 +164,9 @@ def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Pat
             wait_for_outputs(flow, WARM_UP + row.messages, 300)
             seconds = time.perf_counter() - started
             cpu = cpu_seconds(process.pid) - cpu_before
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(60)
             rss = peak_rss_mib(process.pid)
         if flow.count("error") or flow.count("dead"):
             raise RuntimeError(f"{row.impl}: errors during the run")
@@ -197,6 +209,7 @@ def report(results: list[Result]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer messages per row")
+    parser.add_argument("--profile", metavar="FILE", help="profile row (a) at prefetch 10 with py-spy into FILE")
     args = parser.parse_args()
     if not (SAILOR / "run.js").is_file():
         print("the Node sailor is missing: run scripts/test-setup", file=sys.stderr)
@@ -215,6 +228,10 @@ def main() -> int:
             broker = PrivateBroker(folder / "rabbitmq").start()
             amqp_url = broker.url
         try:
+            if args.profile:
+                result = measure(Row("python", 10, True, 900), loop, amqp_url, simulator_url, folder, args.profile)
+                print(f"profiled {result.rate:.1f} msg/s, {result.cpu_per_1000:.2f} CPU s / 1,000: {args.profile}")
+                return 0
             results = []
             for row in rows(args.quick):
                 print(f"bench: {row.label}, prefetch {row.prefetch}, {row.throttle}", file=sys.stderr, flush=True)

@@ -6,7 +6,7 @@ are spelled out here on purpose, not imported: they must not share a bug with th
 
 from __future__ import annotations
 
-import math
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -40,11 +40,30 @@ FORBIDDEN_REF = frozenset(
 
 
 def reference_segments(sent: str) -> tuple[str, int]:
+    """Parts as the network cuts them: a character that does not fit whole (an escape pair, a surrogate pair)
+    starts the next part."""
     if all(c in GSM_BASIC_REF or c in GSM_EXTENSION_REF for c in sent):
-        septets = sum(2 if c in GSM_EXTENSION_REF else 1 for c in sent)
-        return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
-    units = sum(2 if ord(c) > 0xFFFF else 1 for c in sent)
-    return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
+        encoding, sizes, single, size = "GSM-7", [2 if c in GSM_EXTENSION_REF else 1 for c in sent], 160, 153
+    else:
+        encoding, sizes, single, size = "UCS-2", [2 if ord(c) > 0xFFFF else 1 for c in sent], 70, 67
+    if sum(sizes) <= single:
+        return encoding, 1
+    ends = list(itertools.accumulate(sizes))
+    parts, start = 0, 0
+    while start < sum(sizes):  # each part ends at the last character boundary within `size` of its start
+        start = max(end for end in ends if end <= start + size)
+        parts += 1
+    return encoding, parts
+
+
+def reference_blank(text: str) -> bool:
+    """Nothing a reader sees: white space, Unicode default-ignorable code points, the braille blank."""
+    return regex.fullmatch(r"[\s\p{Default_Ignorable_Code_Point}\u2800]*", text) is not None
+
+
+def reference_echo(entry: str) -> str:
+    """A malformed entry as the output repeats it: whole up to 32 characters, else cut with a marker."""
+    return entry if len(entry) <= 32 else f"{entry[:32]}… ({len(entry)} characters)"
 
 
 def cluster_boundaries(full: str) -> list[int]:
@@ -81,7 +100,7 @@ def expected_recipients(raw: str, limit: int | None = None) -> Expected:
     for entry in entries_of(raw):
         number = normalize(entry)
         if number is None:
-            expected.invalid.append(entry)
+            expected.invalid.append(reference_echo(entry))
         elif number in expected.numbers:
             expected.skipped.append(number)
         else:

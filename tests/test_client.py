@@ -224,7 +224,7 @@ def test_status_113_with_accepted_numbers_is_a_partial_success(api: responses.Re
 
 def test_status_113_with_no_accepted_number_is_a_rejection(api: responses.RequestsMock,
                                                            client: AllMySmsClient) -> None:
-    api.post(SEND, json=answer("send_all_invalid"))
+    api.post(SEND, json={**answer("send_all_invalid"), "invalidNumbers": "|".join(REQUEST.recipients)})
     with pytest.raises(ApiRejectedError) as raised:
         client.send_sms(CREDENTIALS, REQUEST)
     assert raised.value.status == 113

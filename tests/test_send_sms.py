@@ -104,7 +104,7 @@ def test_numbers_refused_by_the_api_join_the_invalid_numbers(api: responses.Requ
     api.post(SEND, json=answer("send_sent_one_refused"))
     body = process(message("33612345678, 33699999999, oops"), CFG)["body"]
     assert body["invalidNumbers"] == ["oops", "33699999999"]
-    assert body["recipients"] == ["33612345678", "33699999999"]
+    assert body["recipients"] == ["33612345678"]
 
 
 def test_status_113_partial_send_is_reported_not_raised(api: responses.RequestsMock) -> None:

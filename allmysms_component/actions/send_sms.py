@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import context
-from ..api import SendResult, SmsRequest
+from ..api import SmsRequest
 from ..errors import InvalidInputError
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, resolve
 from ..runtime import Message, new_id, new_message, sending
+from . import output
 
 ACTION = "sendSMS"
 MAX_CLI_MSG_ID = 64
@@ -56,18 +57,20 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     log.info("AllMySMS accepted the SMS: status %d, %d SMS id(s), %s part(s) billed, %d number(s) refused "
              "by AllMySMS, campaign %s, in %.0f ms", result.status, len(result.sms_ids), _count(result.nb_sms),
              len(result.invalid_numbers), result.campaign_id or "-", (time.perf_counter() - started) * 1000)
-    invalid = numbers.invalid
+    refused, unmatched = recipients.refused_by_api(request.recipients, result.invalid_numbers)
     if result.invalid_numbers:
         log.warning("AllMySMS refused %d number(s): %s", len(result.invalid_numbers),
                     recipients.mask_all(result.invalid_numbers))
-        refused_by_us = set(invalid)
-        invalid = invalid + [n for n in result.invalid_numbers if n not in refused_by_us]
-    unaccounted = len(request.recipients) - len(result.sms_ids) - len(result.invalid_numbers)
+    if unmatched:
+        log.warning("%d number(s) AllMySMS refused match no number sent: %s", len(unmatched),
+                    recipients.mask_all(unmatched))
+    unaccounted = len(request.recipients) - len(result.sms_ids) - len(refused)
     if result.sms_ids and unaccounted > 0:
         log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
-    output = new_message(_output(request, result, numbers, invalid, prepared, account.trial))
-    gate.after_send([output])
-    return output
+    sent_to = numbers.without(set(refused))
+    message = new_message(output.body(request, result, sent_to, unmatched, prepared, account.trial))
+    gate.after_send([message])
+    return message
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool) -> None:
@@ -100,28 +103,6 @@ def _cli_msg_id(msg: object) -> str:
     if isinstance(message_id, str) and 0 < len(message_id) <= MAX_CLI_MSG_ID and message_id.isprintable():
         return message_id
     return new_id()
-
-
-def _output(request: SmsRequest, result: SendResult, numbers: recipients.Recipients, invalid: list[str],
-            prepared: text.PreparedText, trial: bool) -> dict[str, Any]:
-    return {
-        "recipients": list(request.recipients),
-        "smsIds": result.sms_ids,
-        "invalidNumbers": invalid,
-        "skippedNumbers": numbers.skipped,
-        "trial": trial,
-        "text": prepared.text,
-        "truncated": prepared.truncated,
-        "encoding": prepared.encoding,
-        "segments": prepared.segments,
-        "cliMsgId": request.cli_msg_id,
-        "status": result.status,
-        "statusText": result.status_text,
-        "campaignId": result.campaign_id,
-        "nbSms": result.nb_sms,
-        "creditsUsed": result.credits_used,
-        "credits": result.credits,
-    }
 
 
 def _count(value: float | None) -> str:

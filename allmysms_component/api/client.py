@@ -52,7 +52,7 @@ class AllMySmsClient:
     def send_sms(self, credentials: Credentials, request: SmsRequest) -> SendResult:
         """Send one text to every recipient. Raises unless AllMySMS accepted at least one number."""
         body = self.transport.post("sendSms", _form(credentials, smsData=request.sms_data()), sends=True)
-        return read_send(body, credentials)
+        return read_send(body, credentials, request.recipients)
 
     def simulate_campaign(self, credentials: Credentials, request: SmsRequest) -> SimulationResult:
         """What sendSms would do and cost, without sending anything."""

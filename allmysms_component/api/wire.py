@@ -22,6 +22,7 @@ from ..errors import (
     OutcomeUnknownError,
 )
 from ..rules.account import Credentials
+from ..rules.recipients import refused_by_api
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,13 @@ def consequence(sends: bool) -> str:
     return "this call sends no SMS"
 
 
-def read_send(body: Mapping[str, Any], credentials: Credentials) -> SendResult:
-    """A sendSms answer; raises unless AllMySMS accepted at least one number."""
+def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Sequence[str]) -> SendResult:
+    """A sendSms answer to a request for ``recipients``; raises unless AllMySMS accepted at least one number."""
     status = _status(body, sends=True)
     sms_ids = _sms_ids(body.get("smsIds"))
-    if status not in SUCCESS and not (status == PARTIAL and sms_ids):
+    if status == PARTIAL and not sms_ids:
+        raise _partial_without_ids(body, credentials, recipients)
+    if status not in SUCCESS and status != PARTIAL:
         raise _rejection(status, body, credentials, sends=True)
     return SendResult(
         status=status,
@@ -176,6 +179,24 @@ def _rejection(status: int | None, body: Mapping[str, Any], credentials: Credent
                                 status_text=status_text)
     return OutcomeUnknownError(f"AllMySMS answered a status this component does not know{said}; "
                                f"{consequence(sends)}", status=status, may_have_been_sent=sends)
+
+
+def _partial_without_ids(body: Mapping[str, Any], credentials: Credentials,
+                         recipients: Sequence[str]) -> ApiRejectedError | OutcomeUnknownError:
+    """113 says some numbers were refused and the others sent; without SMS ids, only the refused numbers say
+    which: nothing was sent only when they cover every recipient."""
+    refused = _invalid_numbers(body.get("invalidNumbers"))
+    status_text = redact(_text(body.get("statusText")), credentials)
+    said = f" (status {PARTIAL}: {status_text})" if status_text else f" (status {PARTIAL})"
+    matched, _ = refused_by_api(recipients, refused)
+    others = len(recipients) - len(matched)
+    if others <= 0:
+        return ApiRejectedError(f"AllMySMS refused every phone number{said}; nothing was sent", status=PARTIAL,
+                                status_text=status_text, refused=refused)
+    return OutcomeUnknownError(
+        f"AllMySMS refused {len(matched)} of {len(recipients)} phone numbers{said} without the ids of the SMS "
+        f"it sent: the SMS may have been sent to the {others} other number{'s' if others != 1 else ''}; "
+        f"check the AllMySMS account before sending it again", status=PARTIAL, refused=refused)
 
 
 def as_int(value: object) -> int | None:

@@ -3,19 +3,23 @@
 Clean-up only, no guessing: separators and visual punctuation go, a leading ``+`` or ``00`` becomes the
 international form without prefix that the API documents (``33612345678``), national forms pass through
 untouched (the API is the authority on which numbers exist; a stripped leading zero would send to a stranger).
-Every entry ends up in exactly one place: sent, invalid, or skipped.
+Every entry ends up in exactly one place: sent, invalid, or skipped; a number AllMySMS refuses moves from sent to
+invalid. A malformed entry is repeated as typed, cut to ECHO_MAX characters (with a marker) when longer.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInputError
+from .echo import clip
 
 MAX_ENTRIES = 10_000
 RECOMMENDED_ENTRIES = 2_000
+ECHO_MAX = 32  # characters of a malformed entry repeated in invalidNumbers: a typo shows whole, junk is cut
 MASK_MAX_HIDDEN = 20  # a number has at most 15 digits: a longer run of stars says nothing more
 FIELD = "mobileNumbers"
 
@@ -31,7 +35,8 @@ _NUMBER = re.compile(r"[0-9]{6,15}")
 @dataclass(frozen=True)
 class Recipients:
     numbers: list[str] = field(default_factory=list)   # unique, normalized, in input order
-    invalid: list[str] = field(default_factory=list)   # entries as typed (trimmed) that are not a number
+    invalid: list[str] = field(default_factory=list)   # entries as typed (trimmed, cut) that are not a number,
+                                                       # then the numbers AllMySMS refused
     skipped: list[str] = field(default_factory=list)   # normalized numbers not sent: duplicates, over a limit
 
     def limited(self, count: int) -> Recipients:
@@ -39,6 +44,13 @@ class Recipients:
         if len(self.numbers) <= count:
             return self
         return Recipients(self.numbers[:count], self.invalid, self.skipped + self.numbers[count:])
+
+    def without(self, refused: Collection[str]) -> Recipients:
+        """The ``refused`` numbers (as :func:`refused_by_api` finds them) move from ``numbers`` to ``invalid``."""
+        if not refused:
+            return self
+        return Recipients([n for n in self.numbers if n not in refused],
+                          self.invalid + [n for n in self.numbers if n in refused], self.skipped)
 
 
 def normalize(entry: str) -> str | None:
@@ -78,7 +90,7 @@ def parse(raw: str, *, label: str = FIELD) -> Recipients:
                  f"{RECOMMENDED_ENTRIES} per message are recommended)"], field=FIELD)
         number = normalize(entry)
         if number is None:
-            invalid.append(entry)
+            invalid.append(clip(entry, ECHO_MAX))
         elif number in seen:
             skipped.append(number)
         else:
@@ -87,6 +99,22 @@ def parse(raw: str, *, label: str = FIELD) -> Recipients:
     if not numbers:
         raise InvalidInputError([_none_usable(invalid, label)], field=FIELD)
     return Recipients(numbers, invalid, skipped)
+
+
+def refused_by_api(numbers: Sequence[str], reported: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Which of the ``numbers`` sent AllMySMS reports as refused (in the order sent), and the reports that match
+    none of them. A report matches a number written the same way, or the same once cleaned up like an entry
+    (``+33 6 99 ...`` is ``33699...``); no country is guessed, so ``33612345678`` does not match ``0612345678``."""
+    sent = set(numbers)
+    matched: set[str] = set()
+    unmatched: list[str] = []
+    for report in reported:
+        number = report if report in sent else normalize(report)
+        if number is not None and number in sent:
+            matched.add(number)
+        else:
+            unmatched.append(report)
+    return [number for number in numbers if number in matched], unmatched
 
 
 def _none_usable(invalid: list[str], label: str) -> str:

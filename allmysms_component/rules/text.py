@@ -3,13 +3,18 @@
 The cut counts code points (as Python does) but never splits what a reader sees as one character (a flag,
 an emoji with a skin tone, a letter with a combining accent): such a cluster is dropped whole. The encoding
 decides the cost: GSM-7 holds 160 septets in one SMS, UCS-2 only 70 UTF-16 units, so one emoji can triple
-the bill; the output says so instead of hiding it.
+the bill; the output says so instead of hiding it. A part never splits a character: an extension character's
+escape pair (``€``) or an emoji's surrogate pair that would straddle two parts starts the next one.
+
+A text a reader would see as empty (spaces, line breaks, zero-width and other invisible characters) is refused
+as blank rather than sent and paid for.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +38,16 @@ GSM_ALPHABET = GSM_BASIC | GSM_EXTENSION
 # C0 and C1 controls (bar tab, line feed, form feed, carriage return) and lone surrogates cannot be sent
 # as intended: refuse them rather than let the network drop or mangle them.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# What a reader cannot see: white space and Unicode's Default_Ignorable_Code_Point set (zero-width spaces and
+# joiners, BOM, soft hyphen, bidi and other format controls, variation selectors, tags, Hangul fillers), written
+# out so that no Unicode database is needed, plus the braille blank U+2800 that renders as a space.
+_INVISIBLE = re.compile(
+    "[\\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff]*")
+_ESC = "\x1b"  # the GSM escape septet, never a character of a sendable text
+GSM_PART = 153      # septets per part of a multi-part GSM-7 SMS (7 go to the concatenation header)
+UCS2_PART = 67      # UTF-16 units per part of a multi-part UCS-2 SMS
 
 
 @dataclass(frozen=True)
@@ -57,19 +72,25 @@ def prepare(message: str, *, trial: bool = False, label: str = FIELD) -> Prepare
             [f"{label} contains the control character U+{ord(bad.group()):04X} at position "
              f"{bad.start() - len(prefix) + 1}; only printable characters, tabs and line breaks can be sent"],
             field=FIELD)
-    if not message.strip():
-        raise InvalidInputError([f"{label} is blank"], field=FIELD)
+    if is_blank(message):
+        raise InvalidInputError([f"{label} is blank (only spaces, line breaks or invisible characters)"],
+                                field=FIELD)
     if not sent:
         # One cluster longer than the limit (e.g. a letter under hundreds of combining marks) cannot be cut.
         raise InvalidInputError([f"{label} starts with a character longer than {MAX_LENGTH} "
                                  f"code points (combining marks?), which cannot be cut to fit"], field=FIELD)
-    if not sent.strip():
+    if is_blank(sent):
         # The words come after the cut: the SMS would be all blanks, paid for and meaningless.
         raise InvalidInputError([f"{label} is blank in the part that is sent: the first "
-                                 f"{len(sent)} characters are spaces or line breaks and the rest is cut off at "
-                                 f"{MAX_LENGTH}"], field=FIELD)
+                                 f"{len(sent)} characters are spaces, line breaks or invisible characters and "
+                                 f"the rest is cut off at {MAX_LENGTH}"], field=FIELD)
     encoding, segments = count_segments(text)
     return PreparedText(text, len(text) < len(full), encoding, segments)
+
+
+def is_blank(text: str) -> bool:
+    """Whether a reader would see nothing: only white space and invisible characters."""
+    return _INVISIBLE.fullmatch(text) is not None
 
 
 def truncate(text: str, limit: int) -> str:
@@ -91,10 +112,30 @@ def count_segments(text: str) -> tuple[Encoding, int]:
     """How the network encodes the text and how many SMS parts it bills per recipient."""
     chars = set(text)  # set algebra instead of a loop over the text: a third of the time for a full SMS
     if chars <= GSM_BASIC:
-        septets = len(text)
-    elif chars <= GSM_ALPHABET:
-        septets = len(text) + sum(text.count(char) for char in chars & GSM_EXTENSION)
-    else:
-        units = len(text.encode("utf-16-le", "surrogatepass")) // 2
-        return "UCS-2", 1 if units <= 70 else math.ceil(units / 67)
-    return "GSM-7", 1 if septets <= 160 else math.ceil(septets / 153)
+        return "GSM-7", 1 if len(text) <= 160 else math.ceil(len(text) / GSM_PART)
+    if chars <= GSM_ALPHABET:
+        septets = text
+        for char in chars & GSM_EXTENSION:  # each extension character as its two septets, escape first
+            septets = septets.replace(char, _ESC + char)
+        if len(septets) <= 160:
+            return "GSM-7", 1
+        return "GSM-7", _parts(septets, GSM_PART, lambda index: septets[index] == _ESC)
+    data = text.encode("utf-16-le", "surrogatepass")
+    units = len(data) // 2
+    if units <= 70:
+        return "UCS-2", 1
+    if units == len(text):  # no surrogate pair to keep whole
+        return "UCS-2", math.ceil(units / UCS2_PART)
+    return "UCS-2", _parts(range(units), UCS2_PART, lambda index: 0xD8 <= data[2 * index + 1] <= 0xDB)
+
+
+def _parts(units: Sized, size: int, opens_pair: Callable[[int], bool]) -> int:
+    """Parts of at most ``size`` units, a part that would end on the first unit of a pair (``opens_pair`` of
+    its index) ending one unit early so that the pair goes whole into the next part."""
+    parts, start, count = 0, 0, len(units)
+    while start < count:
+        end = start + size
+        if end < count and opens_pair(end - 1):
+            end -= 1
+        parts, start = parts + 1, end
+    return parts

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import Rebound
+from ..errors import OutputError, Rebound
 from .descriptor import Descriptor
 from .logs import message_log_context
 
@@ -130,13 +130,19 @@ def _yielded_event(item: Any) -> Event:
 
 
 def _data_event(result: Any) -> Event:
+    """The ``data`` event for what ``process`` returned; an error that says the work was done (it cannot be
+    undone, and running the message again would do it twice) when the platform could not carry it."""
     try:
         size = len(json.dumps(result).encode())
     except (TypeError, ValueError) as exc:
-        return Event("error", error_payload(TypeError(f"the emitted message is not JSON: {exc}")))
+        return Event("error", error_payload(OutputError(
+            f"The action completed (the SMS was sent) but its output message is not JSON ({exc}); do not send "
+            f"it again")))
     if size > OUTGOING_MESSAGE_SIZE_LIMIT:
-        return Event("error", error_payload(ValueError(
-            f"the emitted message is {size} bytes, over the platform's limit of {OUTGOING_MESSAGE_SIZE_LIMIT}")))
+        return Event("error", error_payload(OutputError(
+            f"The action completed (the SMS was sent) but its output message is {size} bytes, over the "
+            f"platform's limit of {OUTGOING_MESSAGE_SIZE_LIMIT}, so it cannot be passed on; do not send it "
+            f"again")))
     return Event("data", result)
 
 

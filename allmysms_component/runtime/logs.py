@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import json
 import logging
 import os
 import socket
@@ -12,6 +11,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
+
+from .jsontext import json_text
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("allmysms_log_context", default=None)
 _BUNYAN_LEVELS = {"trace": 10, "debug": 20, "info": 30, "warn": 40, "warning": 40, "error": 50, "fatal": 60}
@@ -66,7 +67,7 @@ class BunyanFormatter(logging.Formatter):
             "v": 0,
             **(_context.get() or {}),
         }
-        return json.dumps(line, ensure_ascii=False)
+        return json_text(line)
 
 
 _PLATFORM_CONTEXT = frozenset(f"ELASTICIO_{name}" for name in (

@@ -55,8 +55,9 @@ any other 6-15 digit number not starting with 0 is kept as is. Anything else, an
 to ``invalidNumbers`` and are not sent (status still 100 when at least one number is valid).
 
 Cost: 15 credits per SMS part per recipient (the French rate). Parts: a text the GSM 03.38 alphabet can
-carry counts septets (extension characters twice): 1 part up to 160, else ceil(septets / 153); any other
-text counts UTF-16 code units: 1 part up to 70, else ceil(units / 67).
+carry counts septets (extension characters twice): 1 part up to 160, else parts of 153; any other text
+counts UTF-16 code units: 1 part up to 70, else parts of 67. A part never splits an extension character's
+two septets or a surrogate pair: one that does not fit starts the next part (67 emoji are 3 parts, not 2).
 
 Faults (:meth:`AllMySmsSimulator.inject`) make the next requests slow, answer an HTTP error or a non-JSON
 page, or drop the connection, with or without the SMS being recorded: what a client's retry logic must

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,12 +130,27 @@ class Campaign:
 
 
 def sms_parts(text: str) -> int:
-    """How many SMS parts the network bills for ``text``, for one recipient."""
+    """How many SMS parts the network bills for ``text``, for one recipient.
+
+    A character is never split between two parts: an extension character's escape and code (GSM-7), or the
+    two halves of a surrogate pair (UCS-2), go together into the next part when the current one is short of
+    room. So each character is weighed, then parts are filled one after the other."""
     if all(char in GSM_BASIC or char in GSM_EXTENSION for char in text):
-        septets = len(text) + sum(char in GSM_EXTENSION for char in text)
-        return 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
-    return 1 if units <= 70 else math.ceil(units / 67)
+        weights = [2 if char in GSM_EXTENSION else 1 for char in text]
+        single, per_part = 160, 153
+    else:
+        weights = [len(char.encode("utf-16-le", "surrogatepass")) // 2 for char in text]
+        single, per_part = 70, 67
+    if sum(weights) <= single:
+        return 1
+    parts, index = 0, 0
+    while index < len(weights):
+        parts += 1
+        room = per_part
+        while index < len(weights) and weights[index] <= room:
+            room -= weights[index]
+            index += 1
+    return parts
 
 
 def normalise_number(raw: str) -> str | None:

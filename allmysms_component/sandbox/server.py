@@ -115,6 +115,10 @@ def _multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The standard library's listen backlog is 5: a burst of clients connecting at once (a bench, many workers)
+    # overflows it, and the kernel drops their connection requests, which costs them a second each, or a reset.
+    # The kernel caps this at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(self, app: Application, address: tuple[str, int], tls: ssl.SSLContext | None) -> None:
         self.app = app

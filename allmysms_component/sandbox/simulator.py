@@ -182,7 +182,11 @@ class AllMySmsSimulator:
             self.requests.append(request)
 
     def _tls_context(self) -> ssl.SSLContext:
-        import trustme  # only TLS runs need this test dependency
+        try:
+            import trustme  # only TLS runs need this test dependency
+        except ImportError as exc:
+            raise ImportError("the simulator's TLS needs the trustme package: pip install "
+                              "'allmysms-component[test]'", name="trustme") from exc
 
         authority = trustme.CA()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

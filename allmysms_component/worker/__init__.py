@@ -1,4 +1,4 @@
-"""The platform worker: the Node sailor's RabbitMQ protocol in Python, and the one-shot credentials service.
+"""The platform worker: the sailor wire protocol over RabbitMQ, the credentials-check service, the send journal.
 
 ``allmysms-component worker`` runs one step of a flow the way elastic.io's sailor does (reference:
 sailor-protocol.md): it consumes the step's queue, decrypts each message, runs the function named by
@@ -21,5 +21,5 @@ journaling    the send journal opened once per process, and each delivery's gate
 consumer      the connection, the consumer, reconnects and the orderly stop
 service       the verifyCredentials service
 main          the entry points: ``run_worker(env)``, ``run_service(method, env)``
-journal/      the send journal that keeps "never twice" across redeliveries and replicas
+journal/      the send journal: an SMS accepted by AllMySMS is never sent again (README: "Never twice")
 """

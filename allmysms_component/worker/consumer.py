@@ -150,6 +150,13 @@ class Consumer:
     # -- deliveries -------------------------------------------------------------------------------------------
 
     async def _on_delivery(self, message: DeliveredMessage) -> None:
+        # aiormq runs this callback in a task of the channel, cancelled when the channel closes; a run must
+        # outlive its channel (to publish its outcome and settle the redelivery), so it gets a task of its own.
+        task = asyncio.get_running_loop().create_task(self._handle(message))
+        self._runs.add(task)
+        task.add_done_callback(self._runs.discard)
+
+    async def _handle(self, message: DeliveredMessage) -> None:
         if self._stopping:
             await self._requeue(message)
             return
@@ -165,19 +172,14 @@ class Consumer:
             log.warning("Redelivery of a message already settled here: %s without running it", claim.verdict)
             await self._settle(message, claim.verdict)
             return
-        task = asyncio.current_task()
-        assert task is not None
-        self._runs.add(task)
-        try:
-            async with self._slots:
-                if self._stopping:  # received but not started: back to the queue untouched
-                    verdict: Verdict | None = None
-                else:
-                    delivery = Delivery(message.body, properties, incoming, redelivered)
-                    loop = asyncio.get_running_loop()
-                    verdict = await loop.run_in_executor(self._pool, self._handler.handle, delivery)
-        finally:
-            self._runs.discard(task)
+        async with self._slots:
+            if self._stopping:  # received but not started: back to the queue untouched
+                verdict: Verdict | None = None
+            else:
+                delivery = Delivery(message.body, properties, incoming, redelivered)
+                loop = asyncio.get_running_loop()
+                run = await loop.run_in_executor(self._pool, self._handler.handle, delivery)
+                verdict = run if isinstance(run, str) else await self._handler.complete(run)
         if verdict is None:
             attached = self._redeliveries.release(key)
             for waiting in (message, attached):

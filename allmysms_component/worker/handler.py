@@ -1,8 +1,10 @@
 """One message, start to verdict: decode it, run ``process``, publish each event it emits, decide ack or reject.
 
-Runs in a worker thread (``handle``); each publish is handed to the event loop and waited for (the broker's
-confirm), so ``process`` resumes only once its output is safely with the broker, like ``await this.emit`` in
-the sailor. The CPU work of an event (JSON, encryption) stays in the thread; the loop only publishes.
+``handle`` runs in a worker thread and does the CPU work of each event (JSON, encryption) there. A publish is
+held back until the next event or the end of the run: the next event first hands it to the event loop and
+waits for the broker's confirm, so a generator resumes only once its previous output is safely with the broker
+(like ``await this.emit`` in the sailor), and the last publish is made by ``complete`` on the loop, which saves
+the common one-output message a round trip between the threads.
 
 Verdicts (section 7.3): reject when an error event was emitted, ack otherwise; a rebound acks (the message lives
 on in the rebounds queue); past the rebound limit, the "Rebound limit exceeded" error and an ack. A delivery that
@@ -53,14 +55,26 @@ class Delivery:
     redelivered: bool = False  # the broker's flag: handed out before, to a consumer that did not settle it
 
 
+@dataclass(frozen=True)
+class _Publish:
+    kind: str
+    routing_key: str
+    body: bytes
+    properties: Basic.Properties
+    throttle: str | None
+
+
 @dataclass
-class _Run:
+class Run:
+    """One message between ``handle`` (in a thread) and ``complete`` (on the loop)."""
+
     delivery: Delivery
     msg: dict[str, Any]
     base: dict[str, Any]
     passthrough: dict[str, Any] = field(default_factory=dict)
     errors: int = 0
-    rebound_limit_hit: bool = False
+    held: _Publish | None = None  # the latest publish, made by the next event or by complete()
+    failed: bool = False          # an error or a rebound could not be published
 
 
 class Handler:
@@ -87,8 +101,8 @@ class Handler:
         with self._snapshot_lock:
             return copy.deepcopy(self._snapshot)
 
-    def handle(self, delivery: Delivery) -> Verdict:
-        """Run one delivery; called in a worker thread."""
+    def handle(self, delivery: Delivery) -> Run | Verdict:
+        """Run one delivery, in a worker thread; then ``complete`` the Run on the event loop."""
         start = headers.now_ms()
         try:
             msg = codec.decode(delivery.content, delivery.headers, self._cipher,
@@ -97,7 +111,7 @@ class Handler:
             log.error("Rejected a message that cannot be decoded: %s", exc)
             return "reject"
         s = self._settings
-        run = _Run(delivery, msg, headers.base_headers(delivery.headers, s.ids, s.additional_headers,
+        run = Run(delivery, msg, headers.base_headers(delivery.headers, s.ids, s.additional_headers,
                                                        message_id=headers.new_id(), start=start))
         if self._step.is_passthrough:
             incoming = msg.get("passthrough")
@@ -115,14 +129,37 @@ class Handler:
                         emit=lambda event: self._emit(run, event))
         except Exception as exc:  # an error or rebound event could not be published
             log.error("The outcome of a message could not be published (%s); rejecting it", exc)
-            return "reject"
+            run.failed = True
         finally:
             gate.settle(None)  # a send the action left open is recorded in doubt, never left "sending"
-        return "reject" if run.errors else "ack"
+        return run
+
+    async def complete(self, run: Run) -> Verdict:
+        """Make the publish held back at the end of the run, and give the verdict."""
+        held, run.held = run.held, None
+        if held is not None:
+            try:
+                await self._send(held)
+            except PublishError as exc:
+                log.error("Publishing the %s failed (%s)", held.kind, exc)
+                if held.kind == "data":  # as the sailor does: the failed output is the message's error
+                    await self._late_error(run, exc)
+                return "reject"
+        return "reject" if run.errors or run.failed else "ack"
+
+    async def _late_error(self, run: Run, exc: PublishError) -> None:
+        s = self._settings
+        error_input = codec.error_input(run.delivery.content, run.delivery.headers)
+        body, _ = codec.error_body(self._cipher, error_payload(exc), error_input)
+        properties = headers.properties(headers.error_headers(run.base), persistent=s.persistent_messages)
+        try:
+            await self._send(_Publish("error", s.error_routing_key, body, properties, "error"))
+        except PublishError as problem:
+            log.error("Publishing the error failed too (%s)", problem)
 
     # -- events -----------------------------------------------------------------------------------------------
 
-    def _emit(self, run: _Run, event: Event) -> None:
+    def _emit(self, run: Run, event: Event) -> None:
         if event.name == "data":
             self._data(run, event.payload)
         elif event.name == "error":
@@ -132,7 +169,7 @@ class Handler:
         elif event.name in ("snapshot", "updateSnapshot"):
             self._snapshot_event(run, event.name, event.payload)
 
-    def _data(self, run: _Run, data: object) -> None:
+    def _data(self, run: Run, data: object) -> None:
         if not isinstance(data, Mapping):
             raise TypeError(f"a data message must be an object, not {type(data).__name__}")
         s = self._settings
@@ -149,9 +186,9 @@ class Handler:
                 message["passthrough"] = {**run.passthrough, s.ids.step_id: own}
         body = codec.data_body(self._cipher, message, s.protocol_version, s.outgoing_message_size_limit)
         out = headers.data_headers(run.base, message.get("id"), s.protocol_version)
-        self._publish(override or s.data_routing_key, body, out, throttle="data")
+        self._publish(run, "data", override or s.data_routing_key, body, out, throttle="data")
 
-    def _error(self, run: _Run, error: object, *, counted: bool) -> None:
+    def _error(self, run: Run, error: object, *, counted: bool) -> None:
         s = self._settings
         if counted:
             run.errors += 1
@@ -159,19 +196,18 @@ class Handler:
         error_input = codec.error_input(run.delivery.content, run.delivery.headers)
         body, encrypted = codec.error_body(self._cipher, payload, error_input)
         out = headers.error_headers(run.base)
-        self._publish(s.error_routing_key, body, out, throttle="error" if counted else None)
+        self._publish(run, "error", s.error_routing_key, body, out, throttle="error" if counted else None)
         reply_to = run.base.get("reply_to")
         if reply_to and not s.no_error_replies:
-            self._publish(str(reply_to), encrypted, headers.error_reply_headers(out))
+            self._publish(run, "error reply", str(reply_to), encrypted, headers.error_reply_headers(out))
 
-    def _rebound(self, run: _Run, error: object) -> None:
+    def _rebound(self, run: Run, error: object) -> None:
         s = self._settings
         original = run.delivery
         rebound = next_rebound(original.headers, initial_expiration=s.rebound_initial_expiration,
                                limit=s.rebound_limit)
         if rebound.expiration is None:
             log.warning("Rebound limit of %d exceeded", s.rebound_limit)
-            run.rebound_limit_hit = True
             self._error(run, error_payload(Exception(LIMIT_EXCEEDED)), counted=False)
             return
         reason = str(error.get("message", "")) if isinstance(error, Mapping) else str(error)
@@ -179,13 +215,14 @@ class Handler:
         properties = headers.rebound_properties(original.properties, out, rebound.expiration)
         log.info("Rebound %d: back in %d ms", rebound.iteration, rebound.expiration)
         try:
+            self._flush(run)
             self._call(self._publisher.publish(s.rebound_routing_key, original.content, properties))
         except PublishError as exc:
             # Acked, the message would be lost: say so in an error event, and reject it (dead-letter).
             self._error(run, error_payload(PublishError(f"The rebound could not be published: {exc}")),
                         counted=True)
 
-    def _snapshot_event(self, run: _Run, name: str, value: object) -> None:
+    def _snapshot_event(self, run: Run, name: str, value: object) -> None:
         if name == "updateSnapshot":
             if not isinstance(value, Mapping):
                 log.error("updateSnapshot needs an object, not %s: nothing sent", type(value).__name__)
@@ -199,21 +236,26 @@ class Handler:
             else:
                 assert isinstance(value, Mapping)
                 self._snapshot.update(copy.deepcopy(dict(value)))
-        self._publish(self._settings.snapshot_routing_key, codec.snapshot_body(value),
+        self._publish(run, name, self._settings.snapshot_routing_key, codec.snapshot_body(value),
                       headers.snapshot_headers(run.base, name), throttle="snapshot" if name == "snapshot" else None)
 
     # -- the hop to the event loop ----------------------------------------------------------------------------
 
-    def _publish(self, routing_key: str, body: bytes, out: Mapping[str, Any], *, throttle: str | None = None) -> None:
+    def _publish(self, run: Run, kind: str, routing_key: str, body: bytes, out: Mapping[str, Any], *,
+                 throttle: str | None = None) -> None:
+        self._flush(run)  # first: a failure there is this event's failure, and this one is dropped
         properties = headers.properties(out, persistent=self._settings.persistent_messages)
-        limiter = self._throttles[throttle] if throttle else None
+        run.held = _Publish(kind, routing_key, body, properties, throttle)
 
-        async def publish() -> None:
-            if limiter is not None:
-                await limiter.wait()
-            await self._publisher.publish(routing_key, body, properties)
+    def _flush(self, run: Run) -> None:
+        held, run.held = run.held, None
+        if held is not None:
+            self._call(self._send(held))
 
-        self._call(publish())
+    async def _send(self, publish: _Publish) -> None:
+        if publish.throttle is not None:
+            await self._throttles[publish.throttle].wait()
+        await self._publisher.publish(publish.routing_key, publish.body, publish.properties)
 
     def _call(self, coroutine: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()

@@ -151,7 +151,7 @@ def test_sigkilled_replicas_never_send_an_sms_twice(
 
     # The promise, whichever the journal: no messageId produced more than one SMS.
     assert set(sms) <= set(ids)  # the worker gave the action each messageId to send as CLIMSGID
-    assert sorted(message_id for message_id, count in sms.items() if count > 1) == []
+    assert sorted(str(message_id) for message_id, count in sms.items() if count > 1) == []
     # None lost, none left: every input ended downstream, and was acked or dead-lettered exactly once.
     assert exit_codes == [0] * REPLICAS
     assert left_in_queue == 0

@@ -47,7 +47,9 @@ def test_a_broker_restart_with_messages_in_flight_sends_each_once_and_settles_ea
     while flow.count("input") or worker.text().count("Redelivery of a message") < 2:
         assert time.monotonic() < deadline, worker.text()  # the redeliveries came back and were settled
         time.sleep(0.05)
+    assert worker.stop() == 0
     assert sorted((tmp_path / "runs").read_text().split()) == ["1", "2"]  # each ran once, none twice
+    assert flow.count("input") == 0  # nothing left unacked to come back (unacked ones return at the stop)
     assert flow.count("message") == 0
     assert flow.count("dead") == 0
     assert flow.count("error") == 0
@@ -56,7 +58,6 @@ def test_a_broker_restart_with_messages_in_flight_sends_each_once_and_settles_ea
     own_broker.stop_server()  # and now it does not come back
     assert quitter.wait() == 1
     assert any(line.get("level") == 60 and "giving up" in line["msg"] for line in quitter.lines())
-    assert worker.stop() == 0
 
 
 def _wait_for(path: Path) -> None:

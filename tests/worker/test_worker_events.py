@@ -225,7 +225,7 @@ def test_an_unroutable_data_message_is_an_error_not_a_silent_drop(flow: Flow, st
     error = flow.get("error")
     assert "unroutable" in error.error()["message"]
     assert flow.get("dead").decrypted()["body"] == {"routeTo": "nobody.listens.here"}
-    assert worker.wait_for_log("Error:")
+    assert worker.wait_for_log("unroutable")
 
 
 def test_a_too_large_output_is_an_error(flow: Flow, start_worker: Start) -> None:

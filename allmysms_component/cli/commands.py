@@ -1,0 +1,208 @@
+"""The commands: send one SMS, run an action on a fixture, verify credentials, validate component.json, serve
+the simulator. Each takes the parsed arguments and returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .. import context, runtime
+from ..runtime.checks import validate_component
+from ..settings import Settings
+from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
+from .io import (
+    UsageError,
+    credentials_from_env_or_prompt,
+    print_json,
+    read_json,
+    received_json,
+    sandbox_cfg,
+    substitute,
+)
+
+ACTION = "sendSMS"
+
+
+class MaybeSent(Exception):
+    """Interrupted (Ctrl-C, SIGTERM) once the request may have reached AllMySMS."""
+
+
+class Sending:
+    """Around a command that sends: once :meth:`arm` is called (just before the action runs, input checks
+    included, erring on the side of telling the user to check the account), an interrupt until the command
+    ends, the simulator's shutdown included, means the SMS may have been sent."""
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def arm(self) -> None:
+        self.armed = True
+
+    def __enter__(self) -> Sending:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if self.armed and isinstance(exc, KeyboardInterrupt):
+            raise MaybeSent from None
+
+
+def send(args: argparse.Namespace) -> int:
+    body = {"mobileNumbers": args.to, "senderName": args.sender, "messageText": args.text}
+    msg = runtime.new_incoming(body)
+    with Sending() as sending, _api(args.sandbox) as simulator:
+        cfg = sandbox_cfg() if simulator else credentials_from_env_or_prompt()
+        process = _load_process(ACTION)
+        sending.arm()
+        execution = runtime.execute(process, msg, cfg)
+        _print_events(execution, indent=2)
+        if simulator:
+            received = [received_json(sms) for sms in simulator.received]
+            print_json({"simulator": {"url": simulator.url, "received": received}}, indent=2)
+    return _exit_code(execution)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = read_json(args.message)
+    snapshot = None
+    if isinstance(loaded, dict) and "msg" in loaded:  # a {msg, cfg, snapshot} fixture, as cmp:process reads
+        msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
+    else:
+        msg, cfg = loaded, None
+    if args.config:
+        cfg = read_json(args.config)
+    cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
+    if isinstance(msg, dict) and "body" not in msg:
+        msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
+    with Sending() as sending, _api(args.sandbox) as simulator:
+        if cfg is None:
+            cfg = sandbox_cfg() if simulator else credentials_from_env_or_prompt()
+        process = _load_process(args.action)
+        sending.arm()
+        execution = runtime.execute(process, msg, cfg, snapshot)
+        _print_events(execution)
+    return _exit_code(execution)
+
+
+def verify(args: argparse.Namespace) -> int:
+    from ..verify_credentials import verify as check
+
+    if args.config:
+        cfg = substitute(read_json(args.config))
+    else:
+        cfg = sandbox_cfg() if args.sandbox else credentials_from_env_or_prompt()
+    if isinstance(cfg, dict) and "cfg" in cfg:
+        cfg = cfg["cfg"]
+    with _api(args.sandbox):
+        result = runtime.verify(check, cfg)
+    print_json(result)
+    return EXIT_OK if result.get("verified") else EXIT_ERROR
+
+
+def validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else runtime.component_json_path()
+    if not path.is_file():
+        raise UsageError(f"cannot read {path}: {'not a file' if path.exists() else 'no such file'}")
+    report = validate_component(path)
+    for problem in report.errors:
+        print(f"error: {problem}")
+    for problem in report.warnings:
+        print(f"warning: {problem}")
+    print(f"{path}: {'valid' if report.ok else 'invalid'} ({len(report.errors)} errors, "
+          f"{len(report.warnings)} warnings)")
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    from ..sandbox import SANDBOX_ACCOUNT, TRIAL_ACCOUNT, AllMySmsSimulator, ReceivedSms
+
+    def show(sms: ReceivedSms) -> None:
+        print_json({"received": received_json(sms)})
+
+    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show)
+    try:
+        try:
+            simulator.start()
+        except ImportError as exc:  # --tls without the test extra
+            raise UsageError(str(exc)) from None
+        except OSError as exc:  # the port is taken, the address is not this machine's
+            raise UsageError(f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") \
+                from None
+        print(f"AllMySMS simulator at {simulator.url}", flush=True)
+        print(f"  accounts: login {SANDBOX_ACCOUNT.login!r} (API key {SANDBOX_ACCOUNT.api_key!r}), "
+              f"trial login {TRIAL_ACCOUNT.login!r}", flush=True)
+        print(f"  try: ALLMYSMS_API_URL={simulator.url} ALLMYSMS_LOGIN={SANDBOX_ACCOUNT.login} "
+              f"ALLMYSMS_API_KEY={SANDBOX_ACCOUNT.api_key} allmysms-component send ...", flush=True)
+        if simulator.ca_bundle:
+            print(f"  test CA: {simulator.ca_bundle} (REQUESTS_CA_BUNDLE={simulator.ca_bundle})", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+        # A SIGTERM (kill, docker stop) stops it like Ctrl-C, at any point: connections closed, the throw-away
+        # CA file removed (main turns SIGTERM into KeyboardInterrupt).
+        simulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.stop()
+    return EXIT_OK
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+def worker(args: argparse.Namespace) -> int:
+    from ..worker.main import run_worker
+
+    runtime.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
+    return run_worker()
+
+
+def service(args: argparse.Namespace) -> int:
+    from ..worker.main import run_service
+
+    runtime.configure_logging(sys.stdout)
+    return run_service(args.method)
+
+
+def _load_process(action: str) -> runtime.Process:
+    return runtime.load_process(context.current().descriptor, action)
+
+
+@contextlib.contextmanager
+def _api(sandbox: bool) -> Iterator[Any]:
+    """With --sandbox: a simulator in this process, and the component's context pointed at it while the block
+    runs (the deployment's other settings, such as timeouts, still come from the environment)."""
+    if not sandbox:
+        yield None
+        return
+    from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
+
+    with AllMySmsSimulator() as simulator:
+        settings = dataclasses.replace(Settings.from_env(), api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
+                                       trial_api_key=TRIAL_ACCOUNT.api_key)
+        sandboxed = context.Context(settings)
+        try:
+            with context.using(sandboxed):
+                yield simulator
+        finally:
+            sandboxed.close()
+
+
+def _print_events(execution: runtime.Execution, indent: int | None = None) -> None:
+    for event in execution.events:
+        line = event.to_json()
+        if event.name == "end":
+            line["outcome"] = execution.outcome
+        print_json(line, indent)
+
+
+def _exit_code(execution: runtime.Execution) -> int:
+    if execution.first("error"):
+        return EXIT_ERROR
+    if execution.first("rebound"):
+        return EXIT_REBOUND
+    return EXIT_OK

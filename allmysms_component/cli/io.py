@@ -1,0 +1,91 @@
+"""What the command line reads and prints: JSON files, ``{{NAME}}`` placeholders in a configuration, the
+credentials, and JSON documents any terminal can take."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..runtime import json_text
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+class UsageError(Exception):
+    """A mistake on the command line, in a file or in the machine's set-up: one line, exit code 2."""
+
+
+def read_json(path: str) -> Any:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text: {exc.reason}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{path} is not JSON: {exc}") from None
+
+
+def substitute(value: Any) -> Any:
+    """``{{NAME}}`` in the strings of a configuration replaced by the environment variable, so that secrets
+    stay out of files. Only ever applied to a configuration: a message is data, sent as typed, and a text
+    reading ``{{ALLMYSMS_API_KEY}}`` must never become the key in someone's SMS."""
+    if isinstance(value, str):
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise UsageError(f"the configuration uses {{{{{name}}}}} but the environment variable {name} "
+                                 f"is not set")
+            return os.environ[name]
+        return _PLACEHOLDER.sub(replace, value)
+    if isinstance(value, dict):
+        return {key: substitute(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute(item) for item in value]
+    return value
+
+
+def sandbox_cfg() -> dict[str, str]:
+    """The simulator's own account, unless the environment names another (e.g. to try trial mode)."""
+    from ..sandbox import SANDBOX_ACCOUNT
+
+    login = os.environ.get("ALLMYSMS_LOGIN", SANDBOX_ACCOUNT.login)
+    api_key = os.environ.get("ALLMYSMS_API_KEY", SANDBOX_ACCOUNT.api_key)
+    return {"login": login, "apiKey": api_key}
+
+
+def credentials_from_env_or_prompt() -> dict[str, str]:
+    """Credentials never come from a flag: a flag would show in the process list and the shell history."""
+    login = os.environ.get("ALLMYSMS_LOGIN")
+    api_key = os.environ.get("ALLMYSMS_API_KEY")
+    if login is None and api_key is None and sys.stdin.isatty():
+        login = input("AllMySMS login (blank for trial mode): ")
+        api_key = getpass.getpass("AllMySMS API key (hidden): ") if login.strip() else ""
+    if login is None and api_key is None:
+        raise UsageError("no credentials: set ALLMYSMS_LOGIN and ALLMYSMS_API_KEY (blank for trial mode), or "
+                         "run from a terminal to be asked, or use --sandbox")
+    return {"login": login or "", "apiKey": api_key or ""}
+
+
+def received_json(sms: Any) -> dict[str, Any]:
+    return {"smsId": sms.sms_id, "campaignId": sms.campaign_id, "phoneNumber": sms.phone_number,
+            "sender": sms.sender, "text": sms.text, "parts": sms.parts, "cliMsgId": sms.cli_msg_id}
+
+
+def print_json(value: Any, indent: int | None = None, stream: TextIO | None = None) -> None:
+    """One JSON document on stdout. Text stays readable; what the stream cannot encode (a lone surrogate from a
+    fixture or from argv, anything on an ASCII terminal) is written as a JSON escape, never a crash: this runs
+    after an SMS was sent, and a traceback then would read as a failure and invite a second send."""
+    out = stream or sys.stdout
+    try:
+        out.write(json_text(value, indent=indent) + "\n")
+    except UnicodeEncodeError:  # nothing of the document was written: encoding comes before writing
+        out.write(json.dumps(value, indent=indent) + "\n")
+    out.flush()

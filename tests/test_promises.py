@@ -1,0 +1,245 @@
+"""Promises of the Send SMS output and of the text rules, each where it used to break: every entry in exactly one
+list, an output that can always be emitted, status 113 read for what it says, SMS parts that never split a
+character, and texts made of invisible characters refused as blank."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allmysms_component import runtime
+from allmysms_component.actions.send_sms import process
+from allmysms_component.errors import ApiRejectedError, InvalidInputError, OutcomeUnknownError
+from allmysms_component.rules.text import count_segments, prepare
+from allmysms_component.runtime import execute, new_message
+from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
+from allmysms_component.sandbox.rules import sms_parts
+
+from .conftest import API_KEY
+
+SEND = "https://api.allmysms.com/http/9.0/sendSms/"
+CFG = {"login": "me", "apiKey": API_KEY}
+SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
+REFUSED_BY_THE_API = "33600000666"
+PLATFORM_LIMIT = 10_485_760  # bytes, the sailor's OUTGOING_MESSAGE_SIZE_LIMIT
+
+
+def message(numbers: str = "33612345678", text: str = "Hello") -> dict[str, Any]:
+    return {"id": "msg-1", "body": {"mobileNumbers": numbers, "senderName": "MyShop", "messageText": text}}
+
+
+def answer(sent: list[str], *, refused: str = "", status: int = 100, **fields: Any) -> dict[str, Any]:
+    """A sendSms answer: ``sent`` get an SMS id, ``refused`` is the "|"-joined invalidNumbers."""
+    return {"status": status, "statusText": "Your messages have been sent", "invalidNumbers": refused,
+            "campaignId": "ap_1", "credits": "985", "creditsUsed": str(15 * len(sent)),
+            "nbContacts": str(len(sent)), "nbSms": str(len(sent)),
+            "smsIds": [{"phoneNumber": n, "smsId": f"id-{i}"} for i, n in enumerate(sent)], **fields}
+
+
+def in_exactly_one_list(body: dict[str, Any]) -> list[str]:
+    return [*body["recipients"], *body["invalidNumbers"], *body["skippedNumbers"]]
+
+
+@pytest.fixture
+def api() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
+    with AllMySmsSimulator(blacklist=[REFUSED_BY_THE_API]) as sim:
+        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        yield sim
+
+
+# -- every entry in exactly one of recipients, invalidNumbers, skippedNumbers --------------------------------
+
+def test_a_number_allmysms_refuses_leaves_the_recipients(simulator: AllMySmsSimulator) -> None:
+    body = process(message(f"33612345678, {REFUSED_BY_THE_API}, garbage, 33612345678"), SANDBOX_CFG)["body"]
+
+    assert [sms.phone_number for sms in simulator.received] == ["33612345678"]
+    assert body["recipients"] == ["33612345678"]
+    assert body["invalidNumbers"] == ["garbage", REFUSED_BY_THE_API]
+    assert body["skippedNumbers"] == ["33612345678"]
+    assert len(in_exactly_one_list(body)) == 4
+    assert [sms["phoneNumber"] for sms in body["smsIds"]] == body["recipients"]
+
+
+@pytest.mark.parametrize(("typed", "reported", "recipients", "invalid"), [
+    pytest.param("33612345678, 33699999999", "33699999999", ["33612345678"], ["33699999999"], id="as-sent"),
+    pytest.param("33612345678, 0699999999", "0699999999", ["33612345678"], ["0699999999"], id="national-form"),
+    pytest.param("33612345678, 33699999999", "+33 6 99 99 99 99", ["33612345678"], ["33699999999"],
+                 id="decorated-echo"),
+    pytest.param("33612345678, 33699999999, oops", "33699999999|33612345678", [],
+                 ["oops", "33612345678", "33699999999"], id="refused-in-input-order"),
+])
+def test_numbers_refused_by_the_api_move_from_recipients_to_invalid_numbers(
+        api: responses.RequestsMock, typed: str, reported: str, recipients: list[str], invalid: list[str]) -> None:
+    api.post(SEND, json=answer(recipients or ["33600000001"], refused=reported))
+    body = process(message(typed), CFG)["body"]
+    assert (body["recipients"], body["invalidNumbers"]) == (recipients, invalid)
+
+
+# -- status 113 without SMS ids ------------------------------------------------------------------------------
+
+def test_113_without_sms_ids_refusing_some_numbers_may_have_sent_to_the_others(
+        api: responses.RequestsMock) -> None:
+    api.post(SEND, json={"status": 113, "statusText": "Some numbers are invalid", "invalidNumbers": "33699999999"})
+    with pytest.raises(OutcomeUnknownError) as raised:
+        process(message("33612345678, 33699999999"), CFG)
+    assert raised.value.may_have_been_sent is True
+    assert raised.value.status == 113
+    assert raised.value.refused == ["33699999999"]
+    assert "may have been sent" in str(raised.value)
+    assert "1 other number" in str(raised.value)
+
+
+def test_113_without_sms_ids_and_no_number_listed_may_have_sent(api: responses.RequestsMock) -> None:
+    api.post(SEND, json={"status": 113, "statusText": "Some numbers are invalid", "invalidNumbers": ""})
+    with pytest.raises(OutcomeUnknownError) as raised:
+        process(message("33612345678"), CFG)
+    assert raised.value.may_have_been_sent is True
+
+
+def test_113_refusing_every_number_sent_nothing(api: responses.RequestsMock) -> None:
+    api.post(SEND, json={"status": 113, "statusText": "Some numbers are invalid",
+                         "invalidNumbers": "+33612345678|33699999999"})
+    with pytest.raises(ApiRejectedError) as raised:
+        process(message("33612345678, 33699999999"), CFG)
+    assert raised.value.may_have_been_sent is False
+    assert raised.value.refused == ["+33612345678", "33699999999"]
+    assert "nothing was sent" in str(raised.value)
+
+
+# -- an output that can always be emitted ---------------------------------------------------------------------
+
+def test_a_huge_junk_entry_beside_a_number_is_echoed_cut_and_the_output_is_emitted(
+        simulator: AllMySmsSimulator) -> None:
+    junk = "x" * 11_000_000
+    execution = execute(process, message(f"33612345678, {junk}"), SANDBOX_CFG)
+
+    assert [event.name for event in execution.events] == ["data", "end"]
+    body = execution.events[0].payload["body"]
+    assert body["invalidNumbers"] == ["x" * 32 + "… (11000000 characters)"]
+    assert len(simulator.received) == 1
+
+
+def test_the_largest_input_still_makes_an_output_the_platform_accepts(simulator: AllMySmsSimulator) -> None:
+    entries = ["😀" * 100] * 9_999 + ["33612345678"]  # 10,000 entries, the most a message may hold
+    execution = execute(process, message(", ".join(entries)), SANDBOX_CFG)
+
+    assert [event.name for event in execution.events] == ["data", "end"]
+    body = execution.events[0].payload["body"]
+    assert len(json.dumps(body).encode()) < PLATFORM_LIMIT // 2
+    assert len(in_exactly_one_list(body)) == 10_000
+
+
+@pytest.mark.parametrize("field", ["statusText", "campaignId"])
+def test_text_the_api_echoes_is_cut_in_the_output(api: responses.RequestsMock, field: str) -> None:
+    api.post(SEND, json={**answer(["33612345678"]), field: "A" * 50_000})
+    body = process(message(), CFG)["body"]
+    assert body[field].startswith("AAAA")
+    assert body[field].endswith("… (50000 characters)")
+    assert len(body[field]) < 600
+
+
+def test_an_sms_id_the_api_echoes_is_cut_in_the_output(api: responses.RequestsMock) -> None:
+    api.post(SEND, json={**answer([]), "smsIds": [{"phoneNumber": "33612345678", "smsId": "i" * 50_000}]})
+    body = process(message(), CFG)["body"]
+    assert body["smsIds"] == [{"phoneNumber": "33612345678", "smsId": "i" * 64 + "… (50000 characters)"}]
+
+
+def test_an_output_too_large_to_emit_says_the_work_was_done() -> None:
+    def sent_then_too_large(msg: object, cfg: object, snapshot: object = None) -> runtime.Message:
+        return new_message({"junk": "x" * (PLATFORM_LIMIT + 1)})
+
+    execution = execute(sent_then_too_large, message(), CFG)
+
+    error = execution.first("error")
+    assert error is not None
+    assert error.payload["name"] == "OutputError"
+    assert "the SMS was sent" in error.payload["message"]
+    assert "do not send it again" in error.payload["message"]
+
+
+# -- SMS parts: an escape pair or a surrogate pair is never split between two parts ---------------------------
+
+PARTS = [
+    pytest.param("😀" * 67, "UCS-2", 3, id="67-emoji"),
+    pytest.param("a" * 66 + "😀" * 34, "UCS-2", 3, id="emoji-at-a-part-boundary"),
+    pytest.param("😀" * 33 + "a", "UCS-2", 1, id="67-units-fit-one-part"),
+    pytest.param("€" * 146 + "a" * 14, "GSM-7", 3, id="146-euro-14-letters"),
+    pytest.param("a" * 152 + "€" + "a" * 152, "GSM-7", 3, id="escape-at-a-part-boundary"),
+    pytest.param("a" * 306, "GSM-7", 2, id="no-escape-306"),
+    pytest.param("€" * 80, "GSM-7", 1, id="one-part-holds-160-septets"),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding", "parts"), PARTS)
+def test_parts_never_split_a_character(text: str, encoding: str, parts: int) -> None:
+    assert count_segments(text) == (encoding, parts)
+
+
+@pytest.mark.parametrize(("text", "encoding", "parts"), PARTS)
+def test_the_simulator_bills_the_same_parts(text: str, encoding: str, parts: int) -> None:
+    with AllMySmsSimulator() as sim, requests.Session() as http:
+        http.trust_env = False
+        sms_data = json.dumps({"DATA": {"MESSAGE": text, "SMS": [{"MOBILEPHONE": "33612345678"}]}})
+        reply = http.post(f"{sim.url}/http/9.0/sendSms/", data={**SANDBOX_CFG, "smsData": sms_data}, timeout=10)
+    assert reply.json()["nbSms"] == str(parts)
+    assert [sms.parts for sms in sim.received] == [parts]
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    pytest.param("😀" * 67, 3, id="67-emoji"),
+    pytest.param("€" * 146 + "a" * 14, 3, id="146-euro-14-letters"),
+])
+def test_the_output_reports_what_the_simulator_bills(simulator: AllMySmsSimulator, text: str, parts: int) -> None:
+    body = process(message(text=text), SANDBOX_CFG)["body"]
+    assert body["segments"] == simulator.received[0].parts == body["nbSms"] == parts
+
+
+PIECES = st.sampled_from(["a", "€", "{", "é", "ç", "😀", "👍🏽", " ", "\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(PIECES, max_size=200).map("".join))
+def test_the_component_and_the_simulator_count_parts_alike(text: str) -> None:
+    assert count_segments(text)[1] == sms_parts(text)
+
+
+# -- texts made of invisible characters are blank ---------------------------------------------------------------
+
+INVISIBLE = ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200c", "\u200e", "\u00ad", "\u034f", "\u2061", "\u180e",
+             "\ufe0f", "\u3164", "\U000e0020", "\u2800"]
+
+
+@pytest.mark.parametrize("text", [
+    *[pytest.param(char, id=f"U+{ord(char):04X}") for char in INVISIBLE],
+    pytest.param(" \u200b\n\ufeff\t\u2060 ", id="mixed-with-spaces"),
+    pytest.param("".join(INVISIBLE) * 3, id="all-of-them"),
+])
+def test_a_text_of_invisible_characters_is_refused_as_blank(api: responses.RequestsMock, text: str) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        process(message(text=text), CFG)
+    assert raised.value.field == "messageText"
+    assert "blank" in str(raised.value)
+    assert len(api.calls) == 0
+
+
+def test_a_text_invisible_in_the_part_that_is_sent_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="blank in the part that is sent"):
+        prepare("\u200b" * 160 + "Hello")
+
+
+@pytest.mark.parametrize("text", ["Hi\u200b", "\u200dA", "👨\u200d👩\u200d👧", "\ufeffBonjour", "😀\ufe0f"])
+def test_visible_text_with_invisible_characters_is_sent(text: str) -> None:
+    assert prepare(text).text == text
