@@ -1,8 +1,10 @@
-"""Shared fixtures: a clean AllMySMS environment per test, the mocked AllMySMS API and its canned answers."""
+"""Shared fixtures: a clean AllMySMS environment per test, the mocked AllMySMS API and its canned answers, and
+the session's real services (RabbitMQ, Redis), started once for the worker, journal and chaos tests."""
 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,10 @@ from requests import PreparedRequest
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
+
+from .services import redis_server
+from .worker.broker import PrivateBroker, available
+from .worker.platform import Loop
 
 ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_CONNECT_TIMEOUT",
             "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_MAX_CONNECTIONS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "LOG_LEVEL")
@@ -86,3 +92,37 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def trial_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "demo")
     monkeypatch.setenv("ALLMYSMS_TRIAL_API_KEY", TRIAL_API_KEY)
+
+
+AMQP_URL_VARIABLE = "ALLMYSMS_TEST_AMQP_URL"
+
+
+@pytest.fixture(scope="session")
+def amqp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The broker named by ALLMYSMS_TEST_AMQP_URL, or a private rabbitmq-server for the session."""
+    url = os.environ.get(AMQP_URL_VARIABLE)
+    if url:
+        yield url
+        return
+    if not available():
+        pytest.fail(f"rabbitmq-server is not installed: run scripts/test-setup, or set {AMQP_URL_VARIABLE}")
+    broker = PrivateBroker(tmp_path_factory.mktemp("rabbitmq"))
+    try:
+        broker.start()
+        yield broker.url
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def amqp_loop() -> Iterator[Loop]:
+    loop = Loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Redis named by ALLMYSMS_TEST_REDIS_URL, or a private redis-server for the session."""
+    with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
+        yield url

@@ -19,7 +19,7 @@ from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
 from ..rules.options import SendOptions, send_options
-from ..runtime import ActionSchema, Message, new_id, new_message
+from ..runtime import ActionSchema, Message, new_id, new_message, sending
 from . import output
 from .common import incoming_body, optional_text
 
@@ -57,9 +57,23 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
                          cli_msg_id=_cli_msg_id(msg), date=schedule.api_date if schedule else None,
                          campaign_name=optional_text(body, "campaignName"))
 
-    _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
     client = ctx.client
-    outcome = _simulate(client, account, request) if options.dry_run else _send(client, account, request, started)
+    if options.dry_run:  # sends nothing: no journal entry
+        _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
+        outcome = _simulate(client, account, request)
+        gate = sending.UNGUARDED
+    else:
+        # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
+        gate = sending.current()
+        replay = gate.before_send(withheld={"text": prepared.text})
+        if replay is not None:
+            return replay[0]
+        _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
+        try:
+            outcome = _send(client, account, request, started)
+        except BaseException as exc:
+            gate.failed(exc)
+            raise
     refused, unmatched = recipients.refused_by_api(request.recipients, outcome["invalidNumbers"])
     if outcome["invalidNumbers"]:
         log.warning("AllMySMS refused %d number(s): %s", len(outcome["invalidNumbers"]),
@@ -71,7 +85,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     if outcome["smsIds"] and unaccounted > 0:
         log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
     sent_to = numbers.without(set(refused))
-    return new_message({
+    result = new_message({
         **output.body(request, outcome, sent_to, unmatched, prepared, account.trial),
         "simulated": options.dry_run,
         "creditsNeeded": outcome["creditsNeeded"],
@@ -81,6 +95,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         "replacedCharacters": replaced,
         "stopMentionAdded": prepared.stop_mention_added,
     })
+    gate.after_send([result])
+    return result
 
 
 def _send(client: AllMySmsClient, account: Account, request: SmsRequest, started: float) -> dict[str, Any]:

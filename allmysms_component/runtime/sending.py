@@ -3,7 +3,7 @@
 The worker opens a gate for each message and makes it current (``use``) while the action runs; the action asks
 ``current()``. Outside the worker (the command line, ``runtime.execute``, tests) the current gate is
 ``UNGUARDED``: every send goes ahead and nothing is recorded. The journal behind the worker's gate lives in
-``worker/journal`` (docs/journal.md); the action knows only this interface.
+``worker/journal`` (README: "Never twice: the send journal"); the action knows only this interface.
 """
 
 from __future__ import annotations

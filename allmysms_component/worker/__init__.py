@@ -17,8 +17,9 @@ redeliveries  recognising a redelivery of a message this process is running or h
 stepdata      the step's configuration and snapshot from the platform API
 component     finding and loading the function in component.json
 handler       one message: decode, run, publish each event, decide ack or reject
+journaling    the send journal opened once per process, and each delivery's gate onto it
 consumer      the connection, the consumer, reconnects and the orderly stop
 service       the verifyCredentials service
 main          the entry points: ``run_worker(env)``, ``run_service(method, env)``
-journal/      the send journal: an SMS accepted by AllMySMS is never sent again (docs/journal.md)
+journal/      the send journal: an SMS accepted by AllMySMS is never sent again (README: "Never twice")
 """

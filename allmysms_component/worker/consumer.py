@@ -163,7 +163,8 @@ class Consumer:
         properties = message.header.properties
         incoming = dict(properties.headers or {})
         key = key_of(incoming.get("messageId"), message.body)
-        claim = self._redeliveries.claim(key, message, redelivered=bool(_deliver(message).redelivered))
+        redelivered = bool(_deliver(message).redelivered)
+        claim = self._redeliveries.claim(key, message, redelivered=redelivered)
         if isinstance(claim, Attached):
             log.warning("Redelivery of a message running here: it will be settled by that run, not run again")
             return
@@ -175,7 +176,7 @@ class Consumer:
             if self._stopping:  # received but not started: back to the queue untouched
                 verdict: Verdict | None = None
             else:
-                delivery = Delivery(message.body, properties, incoming)
+                delivery = Delivery(message.body, properties, incoming, redelivered)
                 loop = asyncio.get_running_loop()
                 run = await loop.run_in_executor(self._pool, self._handler.handle, delivery)
                 verdict = run if isinstance(run, str) else await self._handler.complete(run)
@@ -185,8 +186,9 @@ class Consumer:
                 if waiting is not None:
                     await self._requeue(waiting)
             return
-        attached = self._redeliveries.finish(key, verdict)
-        if not await self._settle(attached or message, verdict) and attached is None:
+        attached = self._redeliveries.finish(key)
+        if not await self._settle(attached or message, verdict):
+            self._redeliveries.unsettled(key, verdict)
             log.warning("Could not %s a message (the consume connection was lost): its redelivery will be "
                         "settled the same way without running", verdict)
 

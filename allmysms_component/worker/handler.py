@@ -10,6 +10,12 @@ Verdicts (section 7.3): reject when an error event was emitted, ack otherwise; a
 on in the rebounds queue); past the rebound limit, the "Rebound limit exceeded" error and an ack. A delivery that
 cannot be decoded is rejected without an event. An error or rebound that cannot be published rejects the input,
 so it dead-letters instead of vanishing.
+
+The send journal: ``process`` runs with the delivery's gate current (``runtime.sending``), so an action that
+sends asks the journal first. Its verdicts arrive as ordinary events: a replay returns the recorded output (the
+same ``id``, hence the same ``messageId``), "may have been sent" is an error (reject), an unreachable journal a
+rebound. A message without an ``id`` gets its ``messageId`` header as ``id``, so that an action that passes the
+id on (Send SMS sends it as ``CLIMSGID``) passes the same one on every redelivery.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from typing import Any
 
 from pamqp.commands import Basic
 
-from ..runtime import Event, error_payload, execute
-from . import codec, headers
+from ..runtime import Event, error_payload, execute, sending
+from . import codec, headers, journaling
 from .cipher import Cipher
 from .component import Function
+from .journal import Journal
 from .publisher import Publisher, PublishError
 from .rebound import LIMIT_EXCEEDED, next_rebound
 from .redeliveries import Verdict
@@ -45,6 +52,7 @@ class Delivery:
     content: bytes
     properties: Basic.Properties
     headers: Mapping[str, Any]
+    redelivered: bool = False  # the broker's flag: handed out before, to a consumer that did not settle it
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,10 @@ class Run:
 
 class Handler:
     def __init__(self, settings: WorkerSettings, cipher: Cipher, function: Function, step: StepData,
-                 publisher: Publisher, loop: asyncio.AbstractEventLoop) -> None:
+                 publisher: Publisher, loop: asyncio.AbstractEventLoop, journal: Journal) -> None:
         self._settings = settings
+        self._journal = journal
+        self._step_key = f"{settings.ids.flow_id}/{settings.ids.step_id}"
         self._cipher = cipher
         self._process = function.process
         self._step = step
@@ -108,12 +118,20 @@ class Handler:
             run.passthrough = copy.deepcopy(incoming) if isinstance(incoming, dict) else {}
             if s.no_self_passthrough:
                 run.msg = copy.deepcopy(msg)  # the sailor adds the input as the process received it
+        message_id = journaling.message_id(delivery.headers)
+        if message_id and not msg.get("id"):
+            msg["id"] = message_id
+        gate = journaling.gate_for(self._journal, step=self._step_key, headers=delivery.headers,
+                                   content=delivery.content, redelivered=delivery.redelivered)
         try:
-            execute(self._process, msg, copy.deepcopy(dict(self._step.config)), self.snapshot,
-                    emit=lambda event: self._emit(run, event))
+            with sending.use(gate):
+                execute(self._process, msg, copy.deepcopy(dict(self._step.config)), self.snapshot,
+                        emit=lambda event: self._emit(run, event))
         except Exception as exc:  # an error or rebound event could not be published
             log.error("The outcome of a message could not be published (%s); rejecting it", exc)
             run.failed = True
+        finally:
+            gate.settle(None)  # a send the action left open is recorded in doubt, never left "sending"
         return run
 
     async def complete(self, run: Run) -> Verdict:

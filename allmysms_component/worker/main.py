@@ -1,8 +1,9 @@
 """The worker's entry points: ``run_worker(env)`` for a flow step, ``run_service(method, env)`` for the check.
 
-Both return the process exit code. A setting that is missing or refused is one fatal log line and exit 1. A
-start-up failure once the broker is known (step data, component, queue) is published as one error event
-without ``errorInput`` (section 1.8), then exit 1.
+Both return the process exit code. A setting that is missing or refused (the send journal's included) is one
+fatal log line and exit 1. A start-up failure once the broker is known (step data, component, queue) is
+published as one error event without ``errorInput`` (section 1.8), then exit 1. The send journal is opened once
+per process and closed when the worker stops.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 
 from pamqp import encode
 
+from ..errors import ConfigurationError
 from ..runtime import error_payload
-from . import component, headers, service, stepdata
+from . import component, headers, journaling, service, stepdata
 from .cipher import Cipher
 from .codec import error_body
 from .consumer import Consumer, StartupError
 from .handler import Handler
+from .journal import Journal
 from .publisher import Publisher, PublishError
 from .settings import SettingsError, WorkerSettings
 
@@ -35,14 +38,19 @@ def run_worker(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     try:
         settings = WorkerSettings.from_env(env)
-    except SettingsError as exc:
+        journal = journaling.open_from_env(env)
+    except (SettingsError, ConfigurationError) as exc:
         log.critical("%s", exc)
         return 1
     # amqplib (Node) reads only the signed integer types b, s, I and l in headers; pamqp would also use the
     # unsigned u and i for some values, which a Node step could not decode.
     encode.support_deprecated_rabbitmq(True)
-    worker = _Worker(settings)
-    code = asyncio.run(worker.run())
+    worker = _Worker(settings, journal)
+    try:
+        code = asyncio.run(worker.run())
+    finally:
+        if not worker.abandoned:  # abandoned runs may still write to it until the process exits
+            journal.close()
     if worker.abandoned:
         # Threads still running component code would keep the interpreter alive: leave without them.
         logging.shutdown()
@@ -58,8 +66,9 @@ def run_service(method: str, env: Mapping[str, str] | None = None) -> int:
 
 
 class _Worker:
-    def __init__(self, settings: WorkerSettings) -> None:
+    def __init__(self, settings: WorkerSettings, journal: Journal) -> None:
         self.settings = settings
+        self.journal = journal
         self.abandoned = 0
 
     async def run(self) -> int:
@@ -86,7 +95,7 @@ class _Worker:
         if stop_early.is_set():
             await publisher.close()
             return 0
-        handler = Handler(s, cipher, function, step, publisher, loop)
+        handler = Handler(s, cipher, function, step, publisher, loop, self.journal)
         consumer = Consumer(s, publisher, handler, abort)
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, consumer.request_stop, signum)

@@ -7,7 +7,13 @@ still be going in this process. Running the redelivery too would send the SMS tw
 - a redelivery of a message that is running here is *attached* to that run and not run again; the run's
   outcome settles it (ack or reject) instead of the dead original delivery;
 - a redelivery of a message settled here recently (its outcome published, but the ack lost with the
-  connection) is settled at once the same way, without running.
+  connection) is settled at once the same way, without running, once.
+
+Only an ack or reject that could not be sent is remembered: once the broker has a delivery's ack it never hands
+that delivery out again, so a later ``redelivered`` copy with the same key is another delivery (a rebound's
+copy that another replica lost, say), and it runs; the send journal then decides whether it sends, replays or
+ends "may have been sent". Remembering every verdict would settle such a copy unrun: a message acked with no
+outcome at all.
 
 Unlike the sailor's ``messagesDB``, nothing waits for a redelivery that may never come (it may have gone to
 another replica), nothing counts deliveries that are not run, and a message without a ``messageId`` header
@@ -76,14 +82,14 @@ class Redeliveries(Generic[D]):
         self._clock = clock
 
     def claim(self, key: Key, delivery: D, *, redelivered: bool) -> Claim:
-        """What to do with a new delivery. A Run must be followed by ``finish(key, ...)`` when it ends."""
+        """What to do with a new delivery. A Run must be followed by ``finish(key)`` when it ends."""
         self._forget_old()
         if redelivered:
             running = self._running.get(key)
             if running is not None:
                 running.latest = delivery
                 return Attached()
-            settled = self._settled.get(key)
+            settled = self._settled.pop(key, None)
             if settled is not None:
                 return Settle(settled[0])
         running = self._running.get(key)
@@ -93,24 +99,8 @@ class Redeliveries(Generic[D]):
             running.runs += 1
         return Run()
 
-    def finish(self, key: Key, verdict: Verdict) -> D | None:
-        """The run of ``key`` ended: remember its verdict; the redelivery attached meanwhile, if any."""
-        running = self._running.get(key)
-        if running is not None:
-            running.runs -= 1
-            if running.runs <= 0:
-                del self._running[key]
-            latest, running.latest = running.latest, None
-        else:
-            latest = None
-        self._settled[key] = (verdict, self._clock() + self._remember_for)
-        self._settled.move_to_end(key)
-        while len(self._settled) > self._max_settled:
-            self._settled.popitem(last=False)
-        return latest
-
-    def release(self, key: Key) -> D | None:
-        """A Run that was not started after all (the worker is stopping); the redelivery attached, if any."""
+    def finish(self, key: Key) -> D | None:
+        """The run of ``key`` ended: the redelivery attached meanwhile, if any (settle it rather than the run's)."""
         running = self._running.get(key)
         if running is None:
             return None
@@ -119,6 +109,17 @@ class Redeliveries(Generic[D]):
             del self._running[key]
         latest, running.latest = running.latest, None
         return latest
+
+    def unsettled(self, key: Key, verdict: Verdict) -> None:
+        """The run's ``verdict`` could not reach the broker: settle the redelivery that will come the same way."""
+        self._settled[key] = (verdict, self._clock() + self._remember_for)
+        self._settled.move_to_end(key)
+        while len(self._settled) > self._max_settled:
+            self._settled.popitem(last=False)
+
+    def release(self, key: Key) -> D | None:
+        """A Run that was not started after all (the worker is stopping); the redelivery attached, if any."""
+        return self.finish(key)
 
     def __len__(self) -> int:
         return len(self._running) + len(self._settled)

@@ -1,16 +1,14 @@
-"""Journal fixtures: a fake clock, a real Redis for the session, and journals on either store."""
+"""Journal fixtures: a fake clock, journals on either store (the session's Redis: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
 from allmysms_component.worker.journal import Journal, JournalSettings, open_journal
-from tests.services import redis_server
 
 from .helpers import FakeClock
 
@@ -18,12 +16,6 @@ from .helpers import FakeClock
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
-        yield url
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def output(body: dict[str, Any] | None = None, *, output_id: str = "out-1") -> O
 
 
 def guarded_send(gate: SendGate, send: Callable[[], Sequence[Output]], *, text: str) -> list[Output]:
-    """What Send SMS does around its request, as a test harness: the pattern docs/journal.md gives the action."""
+    """What Send SMS does around its request, as a test harness: the pattern of actions/send_sms.py."""
     replay = gate.before_send(withheld={"text": text})
     if replay is not None:
         return replay

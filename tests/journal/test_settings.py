@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from allmysms_component.errors import ConfigurationError
@@ -85,3 +88,12 @@ def test_the_url_with_its_password_stays_out_of_repr_and_logs() -> None:
 def test_the_settings_are_named_as_documented() -> None:
     assert NAMES == ("ALLMYSMS_JOURNAL_URL", "ALLMYSMS_JOURNAL_TTL", "ALLMYSMS_SEND_UNPROVEN_REDELIVERIES",
                      "ALLMYSMS_JOURNAL_MEMORY_MB")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_setting_is_declared_to_the_platform_and_documented(name: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    declared = json.loads((root / "component.json").read_text(encoding="utf-8"))["envVars"][name]
+    assert declared["required"] is False
+    assert declared["description"]
+    assert f"| `{name}` |" in (root / "README.md").read_text(encoding="utf-8")

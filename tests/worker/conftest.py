@@ -1,45 +1,21 @@
-"""Fixtures of the worker tests: a real RabbitMQ for the session, a fresh flow topology per test, the step API.
+"""Fixtures of the worker tests: a fresh flow topology per test on the session's broker, the step API, workers,
+and the AllMySMS simulator for the Send SMS step.
 
-The broker is the one named by ``ALLMYSMS_TEST_AMQP_URL`` when set, otherwise a private ``rabbitmq-server``
-started for the session (tests/worker/broker.py) and stopped at its end.
+The broker (``amqp_url``) and the loop that drives it (``amqp_loop``) are session fixtures in tests/conftest.py,
+shared with the chaos test.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .broker import PrivateBroker, available
-from .platform import Flow, Loop, StepApi, WorkerProcess
+from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-AMQP_URL_VARIABLE = "ALLMYSMS_TEST_AMQP_URL"
-
-
-@pytest.fixture(scope="session")
-def amqp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = os.environ.get(AMQP_URL_VARIABLE)
-    if url:
-        yield url
-        return
-    if not available():
-        pytest.fail(f"rabbitmq-server is not installed: run scripts/test-setup, or set {AMQP_URL_VARIABLE}")
-    broker = PrivateBroker(tmp_path_factory.mktemp("rabbitmq"))
-    try:
-        broker.start()
-        yield broker.url
-    finally:
-        broker.stop()
-
-
-@pytest.fixture(scope="session")
-def amqp_loop() -> Iterator[Loop]:
-    loop = Loop()
-    yield loop
-    loop.close()
+from .platform import ROOT, Flow, Loop, StepApi, WorkerProcess
 
 
 @pytest.fixture
@@ -70,3 +46,21 @@ def start_worker(flow: Flow, step_api: StepApi, tmp_path: Path) -> Iterator[Call
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def simulator() -> Iterator[AllMySmsSimulator]:
+    with AllMySmsSimulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+def send_sms(step_api: StepApi, simulator: AllMySmsSimulator,
+             start_worker: Callable[..., WorkerProcess]) -> Callable[..., WorkerProcess]:
+    """Start a worker running Send SMS against the simulator: ``send_sms(ALLMYSMS_JOURNAL_URL=...)``."""
+    step_api.step_data = {"config": {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}}
+
+    def start(ready: bool = True, **env: str) -> WorkerProcess:
+        return start_worker(ready, ELASTICIO_COMPONENT_PATH=str(ROOT), ELASTICIO_FUNCTION="sendSMS",
+                            ALLMYSMS_API_URL=simulator.url, **env)
+    return start

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
 
-from .platform import ROOT, Flow, StepApi, WorkerProcess
+from .platform import Flow, WorkerProcess
 
 Start = Callable[..., WorkerProcess]
 BODY = {"mobileNumbers": "+33 6 12 34 56 78, 0698765432", "senderName": "MyShop", "messageText": "Hello"}
-
-
-@pytest.fixture
-def simulator() -> Iterator[AllMySmsSimulator]:
-    with AllMySmsSimulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-def send_sms(step_api: StepApi, simulator: AllMySmsSimulator, start_worker: Start) -> Callable[..., WorkerProcess]:
-    step_api.step_data = {"config": {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}}
-
-    def start(**env: str) -> WorkerProcess:
-        return start_worker(ELASTICIO_COMPONENT_PATH=str(ROOT), ELASTICIO_FUNCTION="sendSMS",
-                            ALLMYSMS_API_URL=simulator.url, **env)
-    return start
 
 
 def test_a_message_becomes_one_sms_and_its_output_message(flow: Flow, simulator: AllMySmsSimulator,

@@ -228,8 +228,28 @@ def test_a_redelivery_of_a_running_message_is_attached_to_the_run() -> None:
     key = key_of("m1", b"content")
     assert book.claim(key, "first", redelivered=False) == Run()
     assert book.claim(key, "again", redelivered=True) == Attached()
-    assert book.finish(key, "ack") == "again"
-    assert book.claim(key, "third", redelivered=True) == Settle("ack")
+    assert book.finish(key) == "again"
+    assert book.claim(key, "third", redelivered=True) == Run()  # "again" was acked: this is another delivery
+
+
+def test_a_verdict_lost_with_the_connection_settles_the_redelivery_once() -> None:
+    book: Redeliveries[str] = Redeliveries()
+    key = key_of("m1", b"content")
+    book.claim(key, "first", redelivered=False)
+    assert book.finish(key) is None
+    book.unsettled(key, "reject")
+    assert book.claim(key, "again", redelivered=True) == Settle("reject")
+    assert book.claim(key, "later", redelivered=True) == Run()  # e.g. a rebound's copy another replica lost
+
+
+def test_a_message_acked_here_is_run_when_a_copy_comes_back_redelivered() -> None:
+    # A rebound republishes the same bytes with the same messageId; if the replica that got that copy dies, the
+    # broker redelivers it here. Settling it unrun would ack a message that never had an outcome.
+    book: Redeliveries[str] = Redeliveries()
+    key = key_of("m1", b"content")
+    book.claim(key, "rebounded", redelivered=False)
+    book.finish(key)  # acked: the rebound lives on in the rebounds queue
+    assert book.claim(key, "copy, redelivered", redelivered=True) == Run()
 
 
 def test_a_new_message_with_the_same_id_is_never_taken_for_a_redelivery() -> None:
@@ -243,7 +263,8 @@ def test_messages_without_id_are_tracked_by_content() -> None:
     book: Redeliveries[str] = Redeliveries()
     key = key_of(None, b"x")
     book.claim(key, "d1", redelivered=False)
-    assert book.finish(key, "reject") is None
+    assert book.finish(key) is None
+    book.unsettled(key, "reject")
     assert book.claim(key, "d2", redelivered=True) == Settle("reject")
 
 
@@ -253,7 +274,8 @@ def test_settled_messages_are_forgotten_after_a_while_and_beyond_a_count() -> No
     for n in range(3):
         key = key_of(str(n), b"")
         book.claim(key, "d", redelivered=False)
-        book.finish(key, "ack")
+        book.finish(key)
+        book.unsettled(key, "ack")
     assert len(book) == 2
     now[0] = 11
     assert book.claim(key_of("9", b""), "d", redelivered=False) == Run()

@@ -1,6 +1,7 @@
 """The send journal: an SMS accepted by AllMySMS is never sent again, whichever replica gets its message again.
 
-docs/journal.md is the guide (the guarantee, the settings, manual resends). Each module does one job:
+The README's "Never twice: the send journal" is the guide (the guarantee, the settings, manual resends). Each
+module does one job:
 
 decisions     the rules: (entry, delivery) -> SEND, REPLAY or MAY_HAVE_BEEN_SENT, and the entry to write (pure)
 journal       begin / complete / doubt / release over a store, with compare-and-set; the key of a delivery

@@ -3,14 +3,14 @@
 An entry is written before the request to AllMySMS (``sending``), then becomes ``sent`` with the output to
 replay, or ``in_doubt`` when nobody can say whether the SMS went out. ``decide`` maps (entry, delivery) to a
 verdict and the entry to write; the journal applies that write atomically (compare-and-set) or decides again.
-The table is in docs/journal.md.
+The table is in the README ("How the journal decides").
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 ENTRY_VERSION = 1
@@ -20,19 +20,19 @@ DEFAULT_STALE_AFTER = 900.0  # seconds; see Policy
 Output = dict[str, Any]
 
 
-class State(str, Enum):
+class State(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     IN_DOUBT = "in_doubt"
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     SEND = "send"
     REPLAY = "replay"
     MAY_HAVE_BEEN_SENT = "may_have_been_sent"
 
 
-class Doubt(str, Enum):
+class Doubt(StrEnum):
     """Why a delivery may not send: each has its own explanation for the person who reads the error."""
 
     INTERRUPTED = "interrupted"  # an attempt began sending and never recorded the answer

@@ -188,7 +188,10 @@ class Journal:
 
 def open_journal(settings: JournalSettings, *, clock: Callable[[], float] = time.time,
                  prefix: str = KEY_PREFIX) -> Journal:
-    """The journal the settings ask for: in Redis if ALLMYSMS_JOURNAL_URL is set, else in memory."""
+    """The journal the settings ask for: in Redis if ALLMYSMS_JOURNAL_URL is set, else in memory.
+
+    Raises ConfigurationError for a URL the Redis client cannot use. Nothing connects yet.
+    """
     store: Store
     if settings.url:
         from .redis_store import RedisStore  # the redis client is only imported by deployments that use it

@@ -9,8 +9,9 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
+from ...errors import ConfigurationError
 from .errors import JournalUnavailableError
-from .settings import describe_url
+from .settings import URL, describe_url
 
 # Atomic on the server: no other command runs between the comparison and the write, so two replicas that read
 # the same entry cannot both replace it. KEYS[1] the entry; ARGV: 1 if an entry is expected (0: its absence),
@@ -55,7 +56,7 @@ class RedisStore:
         try:
             self._client = redis.Redis.from_url(url, retry=retry, **DEFAULT_OPTIONS)
         except ValueError as exc:  # a URL redis-py cannot use; its message never holds the password
-            raise JournalUnavailableError(f"{self.description}: {exc}") from None
+            raise ConfigurationError(f"{URL} {self.description!r} is refused: {exc}") from None
         self._cas = self._client.register_script(_COMPARE_AND_SET)
 
     def get(self, name: str) -> bytes | None:

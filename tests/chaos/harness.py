@@ -1,0 +1,138 @@
+"""The chaos test's machinery: worker replicas on one queue, a killer that SIGKILLs them, and the outcomes downstream.
+
+Nothing here asserts: the test reads the figures and judges them.
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.worker.platform import Flow, Received, WorkerProcess
+
+READY = "Fully initialized and waiting for messages"
+MAY_HAVE_BEEN_SENT = "SendInDoubtError"
+
+
+class Replicas:
+    """``count`` workers of one step, each a child process; a killed one is replaced by a fresh process."""
+
+    def __init__(self, env: Mapping[str, str], folder: Path, count: int) -> None:
+        self._env = dict(env)
+        self._folder = folder
+        self._started = 0
+        self._lock = threading.Lock()
+        self.slots: list[WorkerProcess] = [self._start() for _ in range(count)]
+
+    def _start(self) -> WorkerProcess:
+        self._started += 1
+        return WorkerProcess(self._env, self._folder / f"replica-{self._started}.log")
+
+    def ready(self, slot: int) -> bool:
+        return READY in self.slots[slot].text()
+
+    def all_ready(self) -> bool:
+        with self._lock:
+            return all(self.ready(slot) for slot in range(len(self.slots)))
+
+    def kill_and_restart(self, slot: int) -> None:
+        with self._lock:
+            self.slots[slot].stop(signal.SIGKILL)
+            self.slots[slot] = self._start()
+
+    def stop_all(self) -> list[int]:
+        """SIGTERM every replica (they finish what they run, then exit); their exit codes."""
+        with self._lock:
+            for worker in self.slots:
+                worker.process.send_signal(signal.SIGTERM)
+            return [worker.wait() for worker in self.slots]
+
+    def close(self) -> None:
+        """Kill whatever still runs (a failed test's replicas): by their PIDs."""
+        with self._lock:
+            for worker in self.slots:
+                if worker.process.poll() is None:
+                    worker.stop(signal.SIGKILL)
+
+    @property
+    def logs(self) -> list[Path]:
+        return sorted(self._folder.glob("replica-*.log"))
+
+
+class Killer(threading.Thread):
+    """SIGKILLs a random ready replica once ``progress()`` passes each of ``at``, a random 0-60 ms later, and
+    restarts it: every kill lands while messages are being sent, at a random point of a send."""
+
+    def __init__(self, replicas: Replicas, rng: random.Random, *, at: list[int],
+                 progress: Callable[[], int]) -> None:
+        super().__init__(name="chaos-killer", daemon=True)
+        self._replicas = replicas
+        self._rng = rng
+        self._at = sorted(at)
+        self._progress = progress
+        self.stopped = threading.Event()
+        self.kills = 0
+
+    def run(self) -> None:
+        for threshold in self._at:
+            while self._progress() < threshold:
+                if self.stopped.wait(0.005):
+                    return
+            if self.stopped.wait(self._rng.uniform(0.0, 0.06)):
+                return
+            while not (ready := [slot for slot in range(len(self._replicas.slots)) if self._replicas.ready(slot)]):
+                if self.stopped.wait(0.05):  # killing a process still starting up would interrupt nothing
+                    return
+            self._replicas.kill_and_restart(self._rng.choice(ready))
+            self.kills += 1
+
+    def stop(self) -> int:
+        self.stopped.set()
+        self.join()
+        return self.kills
+
+
+@dataclass
+class Outcomes:
+    """What reached the step's output, error and dead-letter queues, by the input's ``messageId``."""
+
+    data: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # input -> output ids
+    errors: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # input -> error names
+    dead: Counter[str] = field(default_factory=Counter)  # input -> rejected copies
+
+    def drain(self, flow: Flow) -> None:
+        """Take everything that arrived since the last call."""
+        for kind in ("message", "error", "dead"):
+            while (received := flow.poll(kind)) is not None:
+                self._add(kind, received)
+
+    def _add(self, kind: str, received: Received) -> None:
+        headers = received.headers
+        if kind == "message":
+            self.data[str(headers["parentMessageId"])].append(str(headers["messageId"]))
+        elif kind == "error":
+            self.errors[str(headers["parentMessageId"])].append(str(received.error()["name"]))
+        else:
+            self.dead[str(headers["messageId"])] += 1
+
+    def ended(self) -> set[str]:
+        return set(self.data) | set(self.errors)
+
+    def may_have_been_sent(self) -> set[str]:
+        return {mid for mid, names in self.errors.items() if MAY_HAVE_BEEN_SENT in names}
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float, *, poll: float = 0.05) -> float:
+    """Poll ``condition()`` until true; the seconds it took. A bound on the wait, not a timing assertion."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        time.sleep(poll)
+    return time.monotonic() - start
