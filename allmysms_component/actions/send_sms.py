@@ -61,7 +61,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     if options.dry_run:  # sends nothing: no journal entry
         _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
         outcome = _simulate(client, account, request)
-        gate = sending.UNGUARDED
+        gate: sending.SendGate = sending.UNGUARDED
     else:
         # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
         gate = sending.current()
