@@ -7,9 +7,10 @@ raised before any HTTP request.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -60,13 +61,13 @@ class Settings:
         return cls(
             api_url=check_api_url(api_url.strip() or DEFAULT_API_URL),
             timeouts=Timeouts(
-                connect=_seconds("ALLMYSMS_CONNECT_TIMEOUT", connect, DEFAULT_CONNECT_TIMEOUT),
-                read=_seconds("ALLMYSMS_READ_TIMEOUT", read, DEFAULT_READ_TIMEOUT),
+                connect=_timeout("ALLMYSMS_CONNECT_TIMEOUT", connect, DEFAULT_CONNECT_TIMEOUT),
+                read=_timeout("ALLMYSMS_READ_TIMEOUT", read, DEFAULT_READ_TIMEOUT),
             ),
             trial_login=trial_login.strip(),
             trial_api_key=trial_api_key.strip(),
-            max_connections=_count("ALLMYSMS_MAX_CONNECTIONS", max_connections, DEFAULT_MAX_CONNECTIONS,
-                                   MAX_CONNECTIONS),
+            max_connections=whole_number("ALLMYSMS_MAX_CONNECTIONS", max_connections, DEFAULT_MAX_CONNECTIONS,
+                                         1, MAX_CONNECTIONS, f"a whole number from 1 to {MAX_CONNECTIONS}"),
         )
 
 
@@ -143,26 +144,37 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _seconds(name: str, raw: str, default: float) -> float:
+def _timeout(name: str, raw: str, default: float) -> float:
+    return seconds(name, raw, default, lambda value: 0 < value <= MAX_TIMEOUT,
+                   f"a number of seconds above 0 and at most {MAX_TIMEOUT:g}")
+
+
+def seconds(name: str, raw: str, default: float, fits: Callable[[float], bool], allowed: str) -> float:
+    """A duration setting in seconds (blank: ``default``); a value that does not parse or fit is refused,
+    naming the variable and saying what is ``allowed``."""
     raw = raw.strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if not 0 < value <= MAX_TIMEOUT:
-        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a number of seconds above 0 and at "
-                                 f"most {MAX_TIMEOUT:g}; nothing was sent")
+        value = math.nan
+    if not fits(value):  # NaN fits no range
+        raise _refused(name, raw, allowed)
     return value
 
 
-def _count(name: str, raw: str, default: int, maximum: int) -> int:
+def whole_number(name: str, raw: str, default: int, low: int, high: int, allowed: str) -> int:
+    """A count setting (blank: ``default``): ASCII digits from ``low`` to ``high``, else refused, naming the
+    variable and saying what is ``allowed``."""
     raw = raw.strip()
     if not raw:
         return default
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
-    if not 0 < value <= maximum:
-        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a whole number from 1 to {maximum}; "
-                                 f"nothing was sent")
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else low - 1
+    if not low <= value <= high:
+        raise _refused(name, raw, allowed)
     return value
+
+
+def _refused(name: str, raw: str, allowed: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} {raw!r} is refused: it must be {allowed}; nothing was sent")

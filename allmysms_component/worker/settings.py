@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
+
 PREFIX = "ELASTICIO_"
 
 REQUIRED = ("FLOW_ID", "EXEC_ID", "STEP_ID", "CONTAINER_ID", "WORKSPACE_ID", "USER_ID", "COMP_ID", "FUNCTION",
@@ -74,7 +76,7 @@ class WorkerSettings:
     publish_max_retry_delay: int = 300000
     publish_retry_attempts: float = math.inf
     persistent_messages: bool = False
-    outgoing_message_size_limit: int = 10485760
+    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
     protocol_version: int = 1
     no_error_replies: bool = False
     no_self_passthrough: bool = False
@@ -119,7 +121,7 @@ class WorkerSettings:
             publish_max_retry_delay=number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
             publish_retry_attempts=number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
             persistent_messages=flag(env, "AMQP_PERSISTENT_MESSAGES", False),
-            outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", 10485760),
+            outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
             protocol_version=number(env, "PROTOCOL_VERSION", 1),
             no_error_replies=flag(env, "NO_ERROR_REPLIES", False),
             no_self_passthrough=flag(env, "NO_SELF_PASSTRHOUGH", False),  # sic: the sailor's spelling

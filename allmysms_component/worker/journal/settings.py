@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ...errors import ConfigurationError
+from ...settings import seconds, whole_number
 
 URL = "ALLMYSMS_JOURNAL_URL"
 TTL = "ALLMYSMS_JOURNAL_TTL"
@@ -52,9 +53,11 @@ class JournalSettings:
     def from_env(cls, env: Mapping[str, str]) -> JournalSettings:
         return cls(
             url=_url(env.get(URL, "").strip()),
-            ttl=_seconds(TTL, env.get(TTL, "").strip()),
+            ttl=seconds(TTL, env.get(TTL, ""), DEFAULT_TTL, lambda value: MIN_TTL <= value <= MAX_TTL,
+                        f"a number of seconds from {MIN_TTL:.0f} (an hour) to {MAX_TTL:.0f} (30 days)"),
             send_unproven_redeliveries=_flag(SEND_UNPROVEN, env.get(SEND_UNPROVEN, "")),
-            memory_limit_bytes=_mebibytes(MEMORY_MB, env.get(MEMORY_MB, "").strip()) * 1024 * 1024,
+            memory_limit_bytes=whole_number(MEMORY_MB, env.get(MEMORY_MB, ""), DEFAULT_MEMORY_MB, 1, MAX_MEMORY_MB,
+                                            f"a whole number of MiB from 1 to {MAX_MEMORY_MB}") * 1024 * 1024,
         )
 
 
@@ -89,19 +92,6 @@ def _url(raw: str) -> str:
     return raw
 
 
-def _seconds(name: str, raw: str) -> float:
-    if not raw:
-        return DEFAULT_TTL
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not MIN_TTL <= value <= MAX_TTL:
-        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a number of seconds from {MIN_TTL:.0f} (an "
-                                 f"hour) to {MAX_TTL:.0f} (30 days); nothing was sent")
-    return value
-
-
 def _flag(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in _TRUE:
@@ -109,13 +99,3 @@ def _flag(name: str, raw: str) -> bool:
     if value in _FALSE:
         return False
     raise ConfigurationError(f"{name} {raw!r} is refused: it must be true or false; nothing was sent")
-
-
-def _mebibytes(name: str, raw: str) -> int:
-    if not raw:
-        return DEFAULT_MEMORY_MB
-    value = int(raw) if raw.isdigit() else 0
-    if not 1 <= value <= MAX_MEMORY_MB:
-        raise ConfigurationError(f"{name} {raw!r} is refused: it must be a whole number of MiB from 1 to "
-                                 f"{MAX_MEMORY_MB}; nothing was sent")
-    return value
