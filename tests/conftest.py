@@ -35,6 +35,8 @@ BASE = "https://api.allmysms.com"
 SEND = f"{BASE}/http/9.0/sendSms/"
 SIMULATE = f"{BASE}/http/9.0/simulateCampaign/"
 INFO = f"{BASE}/http/9.0/getInfo/"
+ACKS = f"{BASE}/http/9.0/getAcks/"
+DELETE = f"{BASE}/http/9.0/deleteCampaign/"
 
 ANSWERS = Path(__file__).parent / "data" / "v9"
 

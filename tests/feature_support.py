@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,17 +19,8 @@ from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulat
 
 from .conftest import API_KEY
 
-DATA = Path(__file__).resolve().parent / "data"
-BASE = "https://api.allmysms.com/http/9.0"
-SEND, SIMULATE, INFO = f"{BASE}/sendSms/", f"{BASE}/simulateCampaign/", f"{BASE}/getInfo/"
-ACKS, DELETE = f"{BASE}/getAcks/", f"{BASE}/deleteCampaign/"
 CFG = {"login": "me", "apiKey": API_KEY}
 SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
-
-
-def answer(scenario: str) -> Any:
-    """The AllMySMS answer of a scenario, from tests/data/<scenario>.json."""
-    return json.loads((DATA / f"{scenario}.json").read_text(encoding="utf-8"))
 
 
 def message(body: dict[str, Any], message_id: str = "msg-1") -> dict[str, Any]:
@@ -72,13 +62,6 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture(name="api")
-def api_fixture() -> Iterator[responses.RequestsMock]:
-    """The AllMySMS API, mocked: register the answers a test needs; any other request fails."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture(name="clock")

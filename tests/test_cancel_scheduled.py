@@ -26,14 +26,11 @@ from allmysms_component.errors import (
 from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-from .conftest import API_KEY
+from .conftest import API_KEY, DELETE, answer
 from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
     CFG,
-    DELETE,
     SANDBOX_CFG,
     Clock,
-    answer,
-    api_fixture,
     clock_fixture,
     form,
     message,
@@ -52,13 +49,13 @@ def cancel(campaign_id: object = "ap_2", cfg: dict[str, Any] = CFG) -> dict[str,
 # -- against a mocked API ---------------------------------------------------------------------------------
 
 def test_a_pending_campaign_is_cancelled(api: responses.RequestsMock) -> None:
-    api.post(DELETE, json=answer("deletecampaign_ok"))
+    api.post(DELETE, json=answer("delete_ok"))
     assert cancel() == {"campaignId": "ap_2", "cancelled": True, "trial": False}
     assert form(api) == {"login": "me", "apiKey": API_KEY, "returnformat": "json", "campId": "ap_2"}
 
 
 def test_the_output_is_valid_against_metadata_out(api: responses.RequestsMock) -> None:
-    api.post(DELETE, json=answer("deletecampaign_ok"))
+    api.post(DELETE, json=answer("delete_ok"))
     body = cancel()
     schema = context.current().descriptor.data["actions"]["cancelScheduledSend"]["metadata"]["out"]
     assert set(body) == set(schema["properties"])
@@ -66,7 +63,7 @@ def test_the_output_is_valid_against_metadata_out(api: responses.RequestsMock) -
 
 
 @pytest.mark.parametrize("reply", [
-    answer("deletecampaign_already_sent"),
+    answer("delete_already_sent"),
     {"status": "0"},
     {"status": 0, "statusText": "Campaign not found"},
     {"status": "Unknown campaign"},
@@ -83,7 +80,7 @@ def test_a_campaign_that_is_not_pending_is_a_clear_error_saying_its_sms_may_be_o
 
 
 def test_refused_credentials_are_an_authentication_error(api: responses.RequestsMock) -> None:
-    api.post(DELETE, json=answer("getinfo_bad_credentials"))
+    api.post(DELETE, json=answer("info_refused_credentials"))
     with pytest.raises(AuthenticationError):
         cancel()
 

@@ -16,13 +16,10 @@ from allmysms_component.errors import AuthenticationError, ConfigurationError
 from allmysms_component.rules.credits import estimated_parts_to_france
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-from .conftest import TRIAL_API_KEY
+from .conftest import INFO, TRIAL_API_KEY, answer
 from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
     CFG,
-    INFO,
     SANDBOX_CFG,
-    answer,
-    api_fixture,
     clock_fixture,
     form,
     message,
@@ -37,7 +34,7 @@ def check(cfg: dict[str, Any] = CFG, msg: Any = None) -> dict[str, Any]:
 
 
 def test_credits_status_and_an_estimate_at_15_credits_a_part(api: responses.RequestsMock) -> None:
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(INFO, json=answer("info_active_account"))
     assert check() == {"credits": 1847, "accountStatus": "Active Account", "estimatedSmsToFrance": 123,
                        "creditsPerSmsToFrance": 15, "trial": False}
 
@@ -54,12 +51,12 @@ def test_unknown_credits_give_no_estimate(api: responses.RequestsMock) -> None:
 
 
 def test_the_incoming_message_is_only_a_trigger(api: responses.RequestsMock) -> None:
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(INFO, json=answer("info_active_account"))
     assert check(msg={"id": "x", "body": {"whatever": [1, 2]}})["credits"] == 1847
 
 
 def test_the_output_is_valid_against_metadata_out_and_the_action_has_no_input(api: responses.RequestsMock) -> None:
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(INFO, json=answer("info_active_account"))
     body = check()
     metadata = context.current().descriptor.data["actions"]["checkCredits"]["metadata"]
     assert "in" not in metadata  # the platform then shows no mapper before the step
@@ -68,13 +65,13 @@ def test_the_output_is_valid_against_metadata_out_and_the_action_has_no_input(ap
 
 
 def test_refused_credentials_are_an_authentication_error(api: responses.RequestsMock) -> None:
-    api.post(INFO, json=answer("getinfo_bad_credentials"))
+    api.post(INFO, json=answer("info_refused_credentials"))
     with pytest.raises(AuthenticationError, match="nothing was sent"):
         check()
 
 
 def test_blank_credentials_read_the_trial_account(api: responses.RequestsMock, trial_env: None) -> None:
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(INFO, json=answer("info_active_account"))
     assert check({"login": "", "apiKey": ""})["trial"] is True
     assert (form(api)["login"], form(api)["apiKey"]) == ("demo", TRIAL_API_KEY)
 

@@ -22,14 +22,11 @@ from allmysms_component.errors import (
 from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import AllMySmsSimulator
 
-from .conftest import API_KEY, TRIAL_API_KEY
+from .conftest import ACKS, API_KEY, TRIAL_API_KEY, answer
 from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
-    ACKS,
     CFG,
     SANDBOX_CFG,
     Clock,
-    answer,
-    api_fixture,
     clock_fixture,
     form,
     message,
@@ -46,13 +43,13 @@ def reports(campaign_id: object = "ap_1", cfg: dict[str, Any] = CFG) -> dict[str
 # -- the client -------------------------------------------------------------------------------------------
 
 def test_get_acks_posts_the_campaign_id_with_the_credentials(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_every_status"))
+    api.post(ACKS, json=answer("acks_every_status"))
     AllMySmsClient().get_acks(Credentials("me", API_KEY), "ap_1")
     assert form(api) == {"login": "me", "apiKey": API_KEY, "returnformat": "json", "campId": "ap_1"}
 
 
 def test_status_and_its_french_twin_statut_are_both_read(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_every_status"))
+    api.post(ACKS, json=answer("acks_every_status"))
     result = AllMySmsClient().get_acks(Credentials("me", API_KEY), "ap_1")
     assert [ack.status for ack in result.acks] == [1, 2, 3, 4, 5, 9]
     assert (result.cli_msg_id, result.available) == ("msg-1", True)
@@ -75,7 +72,7 @@ def test_an_answer_without_reports_is_an_error_that_sends_nothing(api: responses
 # -- the action -------------------------------------------------------------------------------------------
 
 def test_one_entry_per_number_with_its_meaning_comment_and_time(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_every_status"))
+    api.post(ACKS, json=answer("acks_every_status"))
     body = reports()
     assert body["reports"][:2] == [
         {"phoneNumber": "33611111111", "status": 1, "meaning": "delivered", "comment": "Delivered",
@@ -91,7 +88,7 @@ def test_one_entry_per_number_with_its_meaning_comment_and_time(api: responses.R
 
 
 def test_totals_by_status_have_every_key(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_every_status"))
+    api.post(ACKS, json=answer("acks_every_status"))
     body = reports()
     assert body["totals"] == {"delivered": 1, "notDelivered": 1, "transmitted": 1, "messageRejected": 1,
                               "smsRejected": 1, "unknown": 1}
@@ -99,14 +96,14 @@ def test_totals_by_status_have_every_key(api: responses.RequestsMock) -> None:
 
 
 def test_no_data_is_an_empty_answer_not_an_error(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_no_data"))
+    api.post(ACKS, json=answer("acks_no_data"))
     body = reports("ap_scheduled")
     assert (body["available"], body["reports"], body["total"], body["cliMsgId"]) == (False, [], 0, None)
     assert set(body["totals"].values()) == {0}
 
 
 def test_the_output_is_valid_against_metadata_out(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_every_status"))
+    api.post(ACKS, json=answer("acks_every_status"))
     body = reports()
     schema = context.current().descriptor.data["actions"]["getDeliveryReports"]["metadata"]["out"]
     assert set(body) == set(schema["properties"])
@@ -116,7 +113,7 @@ def test_the_output_is_valid_against_metadata_out(api: responses.RequestsMock) -
 
 
 def test_the_campaign_id_is_trimmed(api: responses.RequestsMock) -> None:
-    api.post(ACKS, json=answer("getacks_no_data"))
+    api.post(ACKS, json=answer("acks_no_data"))
     assert reports("  ap_1 \n")["campaignId"] == "ap_1"
     assert form(api)["campId"] == "ap_1"
 
@@ -135,7 +132,7 @@ def test_a_bad_campaign_id_asks_nothing(api: responses.RequestsMock, msg: Any, s
 
 
 def test_blank_credentials_ask_with_the_trial_account(api: responses.RequestsMock, trial_env: None) -> None:
-    api.post(ACKS, json=answer("getacks_no_data"))
+    api.post(ACKS, json=answer("acks_no_data"))
     assert reports(cfg={"login": "", "apiKey": ""})["trial"] is True
     assert (form(api)["login"], form(api)["apiKey"]) == ("demo", TRIAL_API_KEY)
 

@@ -16,14 +16,9 @@ from allmysms_component import context
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InsufficientCreditError
 
-from .conftest import API_KEY
-from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
+from .conftest import API_KEY, INFO, SEND, SIMULATE, answer
+from .feature_support import (
     CFG,
-    INFO,
-    SEND,
-    SIMULATE,
-    answer,
-    api_fixture,
     endpoints,
     form,
     sms,
@@ -50,7 +45,7 @@ def settings(**values: Any) -> dict[str, Any]:
 
 
 def send_text(api: responses.RequestsMock, text: str, **cfg: Any) -> dict[str, Any]:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     body: dict[str, Any] = process(sms(text), settings(**cfg))["body"]
     assert sms_data(api, -1)["MESSAGE"] == body["text"]
     return body
@@ -59,7 +54,7 @@ def send_text(api: responses.RequestsMock, text: str, **cfg: Any) -> dict[str, A
 # -- the 1.0.0 promise ------------------------------------------------------------------------------------
 
 def test_a_plain_send_posts_byte_for_byte_the_request_of_1_0_0(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     process(sms("Hello"), CFG)
     request = api.calls[0].request
     assert (request.method, request.url) == ("POST", SEND)
@@ -68,7 +63,7 @@ def test_a_plain_send_posts_byte_for_byte_the_request_of_1_0_0(api: responses.Re
 
 
 def test_a_plain_send_keeps_every_1_0_0_output_key_and_value(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     body = process(sms("Hello"), CFG)["body"]
     assert {key: body[key] for key in PLAIN_OUTPUT_1_0_0} == PLAIN_OUTPUT_1_0_0
     assert body == {**PLAIN_OUTPUT_1_0_0, **NEW_KEYS_OF_A_PLAIN_SEND}
@@ -85,7 +80,7 @@ def test_a_plain_send_keeps_every_1_0_0_output_key_and_value(api: responses.Requ
 ])
 def test_settings_and_inputs_that_change_nothing_send_the_same_request(
         api: responses.RequestsMock, cfg: dict[str, Any], extra: dict[str, Any]) -> None:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     msg = sms(**extra) if "messageText" not in extra else sms(extra["messageText"])
     process(msg, settings(**cfg))
     expected = PLAIN_SMS_DATA.replace("Hello", extra.get("messageText", "Hello"))
@@ -93,7 +88,7 @@ def test_settings_and_inputs_that_change_nothing_send_the_same_request(
 
 
 def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     body = process(sms(), CFG)["body"]
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
     assert set(body) == set(schema["properties"])
@@ -126,8 +121,8 @@ def test_a_malformed_setting_is_a_configuration_error_named_by_its_label_before_
 
 @pytest.mark.parametrize("value", ["on", True])
 def test_a_ticked_checkbox_is_on_or_true(api: responses.RequestsMock, value: object) -> None:
-    api.post(SIMULATE, json=answer("simulatecampaign_two_numbers_one_refused"))
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(SIMULATE, json=answer("simulate_two_numbers_one_refused"))
+    api.post(INFO, json=answer("info_active_account"))
     assert process(sms(), settings(dryRun=value))["body"]["simulated"] is True
 
 
@@ -140,8 +135,8 @@ def test_a_select_is_a_string_or_a_whole_number(api: responses.RequestsMock, val
 # -- dry run ----------------------------------------------------------------------------------------------
 
 def test_a_dry_run_simulates_then_reads_the_credits_and_never_sends(api: responses.RequestsMock) -> None:
-    api.post(SIMULATE, json=answer("simulatecampaign_two_numbers_one_refused"))
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(SIMULATE, json=answer("simulate_two_numbers_one_refused"))
+    api.post(INFO, json=answer("info_active_account"))
     body = process(sms(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
     assert endpoints(api) == ["simulateCampaign", "getInfo"]
     assert form(api, 0)["smsData"] == PLAIN_SMS_DATA.replace(
@@ -153,8 +148,8 @@ def test_a_dry_run_simulates_then_reads_the_credits_and_never_sends(api: respons
 
 
 def test_a_dry_run_where_the_api_refuses_some_numbers_still_prices_the_others(api: responses.RequestsMock) -> None:
-    api.post(SIMULATE, json={**answer("simulatecampaign_two_numbers_one_refused"), "status": 113})
-    api.post(INFO, json=answer("getinfo_active_account"))
+    api.post(SIMULATE, json={**answer("simulate_two_numbers_one_refused"), "status": 113})
+    api.post(INFO, json=answer("info_active_account"))
     body = process(sms(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
     assert (body["status"], body["creditsNeeded"], body["invalidNumbers"]) == (113, 45, ["33600000666"])
 

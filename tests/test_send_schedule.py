@@ -12,11 +12,9 @@ from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError
 from allmysms_component.rules.schedule import paris_iso, parse_send_at
 
-from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
+from .conftest import SEND, answer
+from .feature_support import (
     CFG,
-    SEND,
-    answer,
-    api_fixture,
     future,
     sms,
     sms_data,
@@ -72,7 +70,7 @@ def test_report_dates_are_read_as_paris_time() -> None:
 # -- the action -------------------------------------------------------------------------------------------
 
 def test_a_scheduled_send_carries_date_and_answers_101_as_a_success(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_scheduled_one"))
+    api.post(SEND, json=answer("send_scheduled_one"))
     at = future(days=10)
     body = process(sms(sendAt=at.isoformat()), CFG)["body"]
     expected = parse_send_at(at.isoformat(), now=NOW)
@@ -99,7 +97,7 @@ def test_a_send_time_that_is_not_text_is_refused_by_the_schema(api: responses.Re
 
 
 def test_the_campaign_name_is_sent_trimmed_and_echoed(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_sent_one"))
+    api.post(SEND, json=answer("send_sent_one"))
     body = process(sms(campaignName="  Soldes d'hiver  "), CFG)["body"]
     assert sms_data(api)["CAMPAIGN_NAME"] == body["campaignName"] == "Soldes d'hiver"
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "CAMPAIGN_NAME"]
@@ -118,6 +116,6 @@ def test_a_campaign_name_out_of_bounds_sends_nothing(api: responses.RequestsMock
 
 
 def test_schedule_and_name_together(api: responses.RequestsMock) -> None:
-    api.post(SEND, json=answer("sendsms_scheduled_one"))
+    api.post(SEND, json=answer("send_scheduled_one"))
     process(sms(sendAt=future(hours=2).isoformat(), campaignName="Rappel"), CFG)
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "DATE", "CAMPAIGN_NAME"]
