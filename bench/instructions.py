@@ -34,8 +34,6 @@ from pathlib import Path
 
 from harness import CFG, SEND_PATH, TIMEOUT, bare_form, incoming
 
-from allmysms_component.sandbox import SANDBOX_ACCOUNT
-
 SEND_TARGET = 1.10   # issue 18: one send <= 1.10x the bare post's instructions
 FIRST_TARGET = 1.2   # issue 18: first SMS <= 1.2x import requests + one post, net of the interpreter's start
 WARM_UP = 20
@@ -108,8 +106,8 @@ print(json.dumps(posted))
 def callgrind(code: str, args: list[str], env: dict[str, str], workdir: str) -> int:
     """Instructions executed by ``python -c code args`` under callgrind."""
     out = os.path.join(workdir, "callgrind.out")
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-line=no",
-                    sys.executable, "-c", code, *args], check=True, env=env, cwd=ROOT,
+    subprocess.run([shutil.which("valgrind") or "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                    "--dump-line=no", sys.executable, "-c", code, *args], check=True, env=env, cwd=ROOT,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for line in Path(out).read_text().splitlines():
         if line.startswith(("summary:", "totals:")):

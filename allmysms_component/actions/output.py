@@ -1,5 +1,5 @@
-"""The Send SMS output body: who the SMS went to, who it did not and why, what it cost; always small enough
-to emit.
+"""The Send SMS output message, built in one place from the plan and AllMySMS's typed answer: who the SMS went
+to, who it did not and why, what it cost; always small enough to emit.
 
 Every string that comes from outside (an entry as typed, a text or an id AllMySMS answered) is cut to a bound
 with a visible marker, and the lists AllMySMS answers are no longer than the list of recipients: the largest
@@ -10,13 +10,17 @@ so a sent SMS is never followed by an output that cannot be emitted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..api import SmsRequest
+from ..api import AccountInfo, SendResult, SimulationResult, SmsId
+from ..rules import recipients
 from ..rules.echo import clip
-from ..rules.recipients import ECHO_MAX, Recipients
-from ..rules.text import PreparedText
+from ..rules.recipients import ECHO_MAX
+from ..runtime import Message, new_message
+
+if TYPE_CHECKING:
+    from .send_plan import Plan
 
 STATUS_TEXT_MAX = 500   # characters of AllMySMS's statusText: its own texts are under 100
 ID_MAX = 64             # characters of an id or a number AllMySMS answers: a campaign id, a UUID, a number
@@ -24,31 +28,91 @@ ID_MAX = 64             # characters of an id or a number AllMySMS answers: a ca
 log = logging.getLogger(__name__)
 
 
-def body(request: SmsRequest, outcome: Mapping[str, Any], numbers: Recipients, unmatched: list[str],
-         prepared: PreparedText, trial: bool) -> dict[str, Any]:
-    """The output body's 1.0.0 keys. ``outcome`` holds what AllMySMS answered (smsIds, status, statusText,
-    campaignId, nbSms, creditsUsed, credits); ``numbers`` already has the numbers AllMySMS refused in its
-    ``invalid`` list; ``unmatched`` are the refusals AllMySMS reported that match no number sent."""
-    sms_ids = outcome["smsIds"]
+@dataclass(frozen=True)
+class DryRun:
+    """A dry run's answers (simulateCampaign, then getInfo), read as a send's: no SMS id, no campaign, nothing
+    used."""
+
+    simulation: SimulationResult
+    account: AccountInfo
+    sms_ids: tuple[SmsId, ...] = ()
+    campaign_id: None = None
+    credits_used: int = 0
+
+    @property
+    def status(self) -> int:
+        return self.simulation.status
+
+    @property
+    def status_text(self) -> str:
+        return self.simulation.status_text
+
+    @property
+    def invalid_numbers(self) -> list[str]:
+        return self.simulation.invalid_numbers
+
+    @property
+    def nb_sms(self) -> float | None:
+        return self.simulation.nb_sms
+
+    @property
+    def credits(self) -> float | None:
+        return self.account.credits
+
+    @property
+    def credits_needed(self) -> float | None:
+        return self.simulation.nb_credits
+
+
+def message(plan: Plan, answer: SendResult | DryRun) -> Message:
+    """The output message for ``plan`` once AllMySMS gave ``answer``; warns about the numbers it refused."""
+    request = plan.request
+    refused, unmatched = recipients.refused_by_api(request.recipients, answer.invalid_numbers)
+    _warn(answer, len(request.recipients), refused, unmatched)
+    numbers = plan.numbers.without(set(refused))
     most = len(request.recipients)  # an answer listing more than were sent is not believed past that
-    if len(sms_ids) > most or len(unmatched) > most:
+    if len(answer.sms_ids) > most or len(unmatched) > most:
         log.warning("AllMySMS answered more SMS ids or refused numbers than numbers sent; the extra are left out")
-    return {
+    return new_message({
         "recipients": numbers.numbers,
         "smsIds": [{"phoneNumber": clip(sms["phoneNumber"], ID_MAX), "smsId": clip(sms["smsId"], ID_MAX)}
-                   for sms in sms_ids[:most]],
+                   for sms in answer.sms_ids[:most]],
         "invalidNumbers": numbers.invalid + [clip(report, ECHO_MAX) for report in unmatched[:most]],
         "skippedNumbers": numbers.skipped,
-        "trial": trial,
-        "text": prepared.text,
-        "truncated": prepared.truncated,
-        "encoding": prepared.encoding,
-        "segments": prepared.segments,
+        "trial": plan.account.trial,
+        "text": plan.prepared.text,
+        "truncated": plan.prepared.truncated,
+        "encoding": plan.prepared.encoding,
+        "segments": plan.prepared.segments,
         "cliMsgId": request.cli_msg_id,
-        "status": outcome["status"],
-        "statusText": clip(outcome["statusText"], STATUS_TEXT_MAX),
-        "campaignId": None if outcome["campaignId"] is None else clip(outcome["campaignId"], ID_MAX),
-        "nbSms": outcome["nbSms"],
-        "creditsUsed": outcome["creditsUsed"],
-        "credits": outcome["credits"],
-    }
+        "status": answer.status,
+        "statusText": clip(answer.status_text, STATUS_TEXT_MAX),
+        "campaignId": None if answer.campaign_id is None else clip(answer.campaign_id, ID_MAX),
+        "nbSms": answer.nb_sms,
+        "creditsUsed": answer.credits_used,
+        "credits": answer.credits,
+        "simulated": plan.options.dry_run,
+        "creditsNeeded": answer.credits_needed if isinstance(answer, DryRun) else None,
+        "scheduled": plan.schedule is not None,
+        "scheduledAt": plan.schedule.iso if plan.schedule else None,
+        "campaignName": request.campaign_name,
+        "replacedCharacters": plan.replaced,
+        "stopMentionAdded": plan.prepared.stop_mention_added,
+    })
+
+
+def _warn(answer: SendResult | DryRun, sent: int, refused: list[str], unmatched: list[str]) -> None:
+    if answer.invalid_numbers:
+        log.warning("AllMySMS refused %d number(s): %s", len(answer.invalid_numbers),
+                    recipients.mask_all(answer.invalid_numbers))
+    if unmatched:
+        log.warning("%d number(s) AllMySMS refused match no number sent: %s", len(unmatched),
+                    recipients.mask_all(unmatched))
+    unaccounted = sent - len(answer.sms_ids) - len(refused)
+    if answer.sms_ids and unaccounted > 0:
+        log.warning("AllMySMS reported neither an SMS id nor a refusal for %d recipient(s)", unaccounted)
+
+
+def count(value: float | None) -> str:
+    """A counter AllMySMS answered, for a log line: ``?`` when it did not."""
+    return "?" if value is None else f"{value:g}"

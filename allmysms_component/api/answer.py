@@ -3,6 +3,7 @@ any server text an error quotes made short, printable and free of the API key.""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -59,12 +60,13 @@ def redact_all(texts: list[str], secret: str) -> list[str]:
     return [redact(text, secret) for text in texts]
 
 
-def _forms(secret: str) -> list[str]:
+@functools.lru_cache(maxsize=16)  # once per key: a step has one, or two with the trial account
+def _forms(secret: str) -> tuple[str, ...]:
     encoded = quote(secret, safe="", errors="surrogatepass")
     form_encoded = quote_plus(secret, safe="", errors="surrogatepass")
     forms = {secret, encoded, form_encoded, _lower_escapes(encoded), _lower_escapes(form_encoded),
              secret.encode("utf-8", "surrogatepass").decode("latin-1")}  # as http.client decodes header bytes
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def _lower_escapes(encoded: str) -> str:

@@ -1,31 +1,48 @@
 """One action's input schema (``metadata.in`` in the platform's draft 3 dialect): validation and field labels.
 
-Every schema error becomes a sentence that names the field by its UI label from component.json.
+Every schema error becomes a sentence that names the field by its UI label from component.json. fastjsonschema
+compiles the schema once into plain Python (its draft 4, so draft 3's ``"required": true`` booleans are first
+moved into the parent's ``required`` list): a valid body costs one call of that code. fastjsonschema stops at
+the first error, so an invalid body is then checked field by field, keyword by keyword (each compiled once, on
+the first invalid body), to list every problem at once. ``allmysms-component validate`` checks the schema itself
+with jsonschema.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidInputError
-
-if TYPE_CHECKING:  # jsonschema is imported on the first message, not at start-up (bench/README.md)
-    from jsonschema.exceptions import ValidationError
-    from jsonschema.protocols import Validator
 
 _JSON_TYPE_NAMES = {
     "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "NoneType": "null",
     "list": "a list", "dict": "an object",
 }
+# Keywords that say nothing about validity: not compiled into a check of their own.
+_ANNOTATIONS = frozenset({"title", "description", "order", "default", "required", "$schema", "id", "note",
+                          "viewClass", "placeholder", "format"})
+# draft 3 and 4 keywords whose draft 3 meaning fastjsonschema's draft 4 does not have: format is not checked by
+# jsonschema's draft 3 validator either (no format checker), and "any" is draft 4's absent type.
+_COMPILE_OPTIONS: dict[str, Any] = {"use_default": False, "use_formats": False}
+
+Check = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a body: the field (None: the body as a whole), the keyword, a sentence."""
+
+    field: str | None
+    keyword: str
+    text: str
 
 
 @dataclass(frozen=True)
 class ActionSchema:
-    """One action's ``metadata.in``, with its validator compiled once, on first use."""
+    """One action's ``metadata.in``, compiled once, on first use."""
 
     name: str
     schema: Mapping[str, Any]
@@ -41,8 +58,16 @@ class ActionSchema:
         return f"{title} ({key})" if title else key
 
     @cached_property
-    def _validator(self) -> Validator:
-        return _compile(self.schema)
+    def _check(self) -> Check:
+        return _compile(draft4(self.schema))
+
+    @cached_property
+    def _field_checks(self) -> dict[str, list[tuple[str, Check]]]:
+        """For each property, one check per keyword, so that every problem of a field is found."""
+        converted = draft4(self.schema).get("properties", {})
+        return {key: [(keyword, _compile(_keyword_schema(spec, keyword))) for keyword in spec
+                      if keyword not in _ANNOTATIONS]
+                for key, spec in converted.items() if isinstance(spec, Mapping)}
 
     def validate(self, body: object) -> None:
         """Raise InvalidInputError naming every field that does not fit the schema."""
@@ -50,73 +75,88 @@ class ActionSchema:
             raise InvalidInputError(
                 [f"the message body must be an object with the fields {', '.join(self.properties)}, "
                  f"not {type_name(body)}"])
-        errors = sorted(self._validator.iter_errors(body), key=self._field_order)
-        if errors:
-            problems = [self._describe(error) for error in errors]
-            raise InvalidInputError(problems, field=self._field_of(errors[0]))
+        from fastjsonschema import JsonSchemaValueException
 
-    def _field_of(self, error: ValidationError) -> str | None:
-        if error.path:
-            return str(error.path[0])
-        if error.validator == "required" and isinstance(error.instance, dict):
-            # draft 3 reports a missing property on the parent; its name is the one absent
-            missing = [k for k, v in self.properties.items() if v.get("required") and k not in error.instance]
-            return missing[0] if missing else None
-        return None
+        try:
+            self._check(body)
+        except JsonSchemaValueException as exc:
+            problems = self._problems(body) or [Problem(None, exc.rule or "", f"the message body: {exc.message}")]
+            raise InvalidInputError([problem.text for problem in problems], field=problems[0].field) from None
 
-    def _field_order(self, error: ValidationError) -> tuple[int, str]:
-        keys = list(self.properties)
-        field = self._field_of(error) or ""
-        return (keys.index(field) if field in keys else len(keys), str(error.validator))
+    def _problems(self, body: Mapping[str, Any]) -> list[Problem]:
+        """Every problem of ``body``, in the order of the schema's properties, then by keyword."""
+        from fastjsonschema import JsonSchemaValueException
 
-    def _describe(self, error: ValidationError) -> str:
-        field = self._field_of(error)
-        label = self.label(field) if field else "the message body"
-        spec = self.properties.get(field, {}) if field else {}
-        value: Any = error.instance
-        kind = error.validator
-        if kind == "required":
-            return f"{label} is required"
-        if kind == "type":
+        found: list[Problem] = []
+        for key, checks in self._field_checks.items():  # in the properties' order
+            if key not in body:
+                if self.properties[key].get("required") is True:
+                    found.append(Problem(key, "required", f"{self.label(key)} is required"))
+                continue
+            for keyword, check in checks:
+                try:
+                    check(body[key])
+                except JsonSchemaValueException as exc:
+                    found.append(Problem(key, keyword, self._describe(key, keyword, body[key], exc.message)))
+        order = {key: index for index, key in enumerate(self._field_checks)}
+        return sorted(found, key=lambda problem: (order[problem.field or ""], problem.keyword))
+
+    def _describe(self, key: str, keyword: str, value: Any, message: str) -> str:
+        label, spec = self.label(key), self.properties[key]
+        if keyword == "type":
             return f"{label} must be text, not {type_name(value)}"
-        if kind == "minLength":
+        if keyword == "minLength":
             return f"{label} is empty"
-        if kind == "maxLength":
-            return f"{label} is too long: {len(value)} characters, at most {error.validator_value}"
-        if kind == "pattern":
+        if keyword == "maxLength":
+            return f"{label} is too long: {len(value)} characters, at most {spec['maxLength']}"
+        if keyword == "pattern":
             shown = value if len(value) <= 20 else value[:20] + "..."
-            return f"{label} {shown!r} is not allowed; allowed: {spec.get('description') or error.message}"
-        return f"{label}: {error.message}"
+            return f"{label} {shown!r} is not allowed; allowed: {spec.get('description') or _mismatch(spec)}"
+        return f"{label}: {message}"
+
+
+def draft4(schema: Any) -> Any:
+    """``schema`` in draft 4: each ``"required": true`` on a property becomes the parent's ``required`` list,
+    ``"required": false`` and draft 3's ``"any"`` type are dropped. Nested objects and items are converted too."""
+    if not isinstance(schema, Mapping):
+        return schema
+    converted = {key: value for key, value in schema.items()
+                 if not (key == "required" and isinstance(value, bool)) and not (key == "type" and value == "any")}
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        converted["properties"] = {key: draft4(spec) for key, spec in properties.items()}
+        required = [key for key, spec in properties.items()
+                    if isinstance(spec, Mapping) and spec.get("required") is True]
+        if required:
+            converted["required"] = required
+    items = schema.get("items")
+    if items is not None:
+        converted["items"] = [draft4(item) for item in items] if isinstance(items, list) else draft4(items)
+    return converted
+
+
+def _keyword_schema(spec: Mapping[str, Any], keyword: str) -> dict[str, Any]:
+    """The part of a property's schema that one keyword checks (a nested object's ``required`` goes with its
+    ``properties``)."""
+    part = {keyword: spec[keyword]}
+    if keyword == "properties" and "required" in spec:
+        part["required"] = spec["required"]
+    return part
+
+
+def _compile(schema: Mapping[str, Any]) -> Check:
+    # JSON Schema patterns are ECMA 262, where "$" matches only at the very end: fastjsonschema compiles an
+    # unescaped "$" as "\Z" (Python's "$" would let "Sender\n" through).
+    import fastjsonschema
+
+    check: Check = fastjsonschema.compile(dict(schema), **_COMPILE_OPTIONS)
+    return check
+
+
+def _mismatch(spec: Mapping[str, Any]) -> str:
+    return f"does not match {spec['pattern']!r}"
 
 
 def type_name(value: object) -> str:
     """A JSON value's type in words a flow builder reads."""
     return _JSON_TYPE_NAMES.get(type(value).__name__, type(value).__name__)
-
-
-def _ecma_pattern(pattern: str) -> re.Pattern[str]:
-    # JSON Schema patterns are ECMA 262, where "$" matches only at the very end; Python's "$" also matches
-    # before a final newline, which would let "Sender\n" through.
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + r"\Z"
-    return re.compile(pattern)
-
-
-def _compile(schema: Mapping[str, Any]) -> Validator:
-    from jsonschema import Draft3Validator, validators
-
-    patterns: dict[str, re.Pattern[str]] = {}
-
-    def pattern(validator: Validator, value: str, instance: object, schema: Mapping[str, Any],
-                ) -> Iterator[ValidationError]:
-        from jsonschema.exceptions import ValidationError
-
-        if not isinstance(instance, str):
-            return
-        compiled = patterns.get(value) or patterns.setdefault(value, _ecma_pattern(value))
-        if not compiled.search(instance):
-            yield ValidationError(f"does not match {value!r}")
-
-    Draft3Validator.check_schema(schema)
-    cls = validators.extend(Draft3Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
-    return cls(schema)  # type: ignore[no-any-return]
