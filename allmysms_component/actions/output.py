@@ -13,11 +13,12 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pysailor import Message, new_message
+
 from ..api import AccountInfo, SendResult, SimulationResult, SmsId
 from ..rules import recipients
 from ..rules.echo import clip
 from ..rules.recipients import ECHO_MAX
-from ..runtime import Message, new_message
 
 if TYPE_CHECKING:
     from .send_plan import Plan

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from pysailor import ActionSchema, new_id
+
 from ..api import SmsRequest
 from ..context import Context
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
 from ..rules.options import SendOptions, send_options
-from ..runtime import ActionSchema, new_id
 from .common import incoming_body, optional_text
 
 if TYPE_CHECKING:  # imported by the messages that need it: a plain send does not load zoneinfo's data

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import time
 
+from pysailor import Message, sending
+
 from .. import context
 from ..api import AllMySmsClient, SendResult
-from ..runtime import Message, sending
 from . import output
 from .send_plan import ACTION, Plan, log_plan, plan
 

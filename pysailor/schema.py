@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..errors import InvalidInputError
+from .errors import InvalidInputError
 
 _JSON_TYPE_NAMES = {
     "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "NoneType": "null",
@@ -46,6 +46,7 @@ class ActionSchema:
 
     name: str
     schema: Mapping[str, Any]
+    error: type[InvalidInputError] = InvalidInputError  # a component may raise its own subclass
 
     @property
     def properties(self) -> Mapping[str, Any]:
@@ -72,7 +73,7 @@ class ActionSchema:
     def validate(self, body: object) -> None:
         """Raise InvalidInputError naming every field that does not fit the schema."""
         if not isinstance(body, dict):
-            raise InvalidInputError(
+            raise self.error(
                 [f"the message body must be an object with the fields {', '.join(self.properties)}, "
                  f"not {type_name(body)}"])
         from fastjsonschema import JsonSchemaValueException
@@ -81,7 +82,7 @@ class ActionSchema:
             self._check(body)
         except JsonSchemaValueException as exc:
             problems = self._problems(body) or [Problem(None, exc.rule or "", f"the message body: {exc.message}")]
-            raise InvalidInputError([problem.text for problem in problems], field=problems[0].field) from None
+            raise self.error([problem.text for problem in problems], field=problems[0].field) from None
 
     def _problems(self, body: Mapping[str, Any]) -> list[Problem]:
         """Every problem of ``body``, in the order of the schema's properties, then by keyword."""
