@@ -51,9 +51,9 @@ with AllMySmsSimulator(accounts=[account]) as sim:
 # (component) or url and form (bare).
 COMPONENT_SENDS = """\
 import json, os, sys
-from allmysms_component import runtime
+from pysailor import configure_logging
 from allmysms_component.actions.send_sms import process
-runtime.configure_logging(open(os.devnull, "w"), "info")
+configure_logging(open(os.devnull, "w"), "info")
 given = json.load(open(sys.argv[1]))
 msg, cfg = given["msg"], given["cfg"]
 for _ in range(int(sys.argv[2]) + int(sys.argv[3])):
@@ -73,8 +73,8 @@ for _ in range(int(sys.argv[2]) + int(sys.argv[3])):
 # Fresh children: one message each.
 COMPONENT_FIRST = """\
 import json, os, sys
-from allmysms_component import runtime
-runtime.configure_logging(open(os.devnull, "w"), "info")
+from pysailor import configure_logging
+configure_logging(open(os.devnull, "w"), "info")
 from allmysms_component.actions.send_sms import process
 given = json.load(open(sys.argv[1]))
 assert process(given["msg"], given["cfg"])["body"]["status"] == 100

@@ -10,9 +10,10 @@ import socket
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from json.encoder import encode_basestring as _quoted
 from typing import Any, TextIO
 
-from .jsontext import json_text
+from .jsontext import escape_surrogates, json_text
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("allmysms_log_context", default=None)
 _BUNYAN_LEVELS = {"trace": 10, "debug": 20, "info": 30, "warn": 40, "warning": 40, "error": 50, "fatal": 60}
@@ -43,7 +44,7 @@ def _log_context(msg: Any) -> dict[str, str]:
 
 def bunyan_level(levelno: int) -> int:
     """Python's 10/20/30/40/50 as bunyan's 20/30/40/50/60."""
-    return min(60, max(10, levelno + 10))
+    return levelno + 10 if 0 <= levelno <= 50 else min(60, max(10, levelno + 10))
 
 
 class BunyanFormatter(logging.Formatter):
@@ -59,17 +60,14 @@ class BunyanFormatter(logging.Formatter):
         self._second = (-1, "")  # the last whole second formatted, and its text
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "component": record.name,
-            "level": bunyan_level(record.levelno),
-            "msg": record.getMessage(),
-            "time": self._time(record),
-            "v": 0,
-        }
+        # The line is put together around json's own string quoting (what json.dumps(ensure_ascii=False) does
+        # to each string): the same bytes as dumping a dict, without building and walking one per line.
+        line = (f'{self._prefix}"component": {_quoted(record.name)}, "level": {bunyan_level(record.levelno)}, '
+                f'"msg": {_quoted(record.getMessage())}, "time": "{self._time(record)}", "v": 0')
         context = _context.get()
         if context:
-            line.update(context)
-        return self._prefix + json_text(line)[1:]
+            line += "".join(f", {_quoted(key)}: {_quoted(value)}" for key, value in context.items())
+        return escape_surrogates(line + "}")
 
     def _time(self, record: logging.LogRecord) -> str:
         """ISO 8601 in UTC to the millisecond (``2026-01-31T09:30:00.123Z``); the seconds part is reused while

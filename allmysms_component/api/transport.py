@@ -136,8 +136,9 @@ class Transport:
                                          verify=self.verify, allow_redirects=False, stream=True,
                                          proxies=self.proxies, timeout=(self.timeouts.connect, self.timeouts.read))
             with response:
-                log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
-                          (time.monotonic() - started) * 1000)
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
+                              (time.monotonic() - started) * 1000)
                 return self._answer(response, endpoint, sends, secret)
         except requests.RequestException as exc:
             failure = self._failure(exc, endpoint, sends, secret)

@@ -26,6 +26,8 @@ from ..rules.recipients import refused_by_api
 from .answer import quoted, redact, redact_all
 
 log = logging.getLogger(__name__)
+# Compact, non-ASCII as UTF-8; made once (json.dumps with options makes an encoder per call).
+_SMS_DATA = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 API_PATH = "/http/9.0/"
 SUCCESS = frozenset({100, 101})          # sent, scheduled
@@ -78,7 +80,7 @@ class SmsRequest:
             data["DATE"] = self.date
         if self.campaign_name:
             data["CAMPAIGN_NAME"] = self.campaign_name
-        return json.dumps({"DATA": data}, ensure_ascii=False, separators=(",", ":"))
+        return _SMS_DATA.encode({"DATA": data})
 
 
 @dataclass(frozen=True)
