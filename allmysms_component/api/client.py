@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import requests
@@ -15,9 +16,11 @@ import requests
 from ..errors import ConfigurationError
 from ..rules.account import Credentials
 from ..settings import DEFAULT_API_URL, DEFAULT_MAX_CONNECTIONS, Timeouts
-from .campaigns import DeliveryReports, read_acks, read_delete
 from .transport import RetryPolicy, Transport
 from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
+
+if TYPE_CHECKING:  # the campaign calls' module is loaded by those calls: a plain send does not need it
+    from .campaigns import DeliveryReports
 
 DEFAULT_USER_AGENT = f"allmysms-component python-requests/{requests.__version__}"
 DEFAULT_TIMEOUTS = Timeouts()
@@ -71,12 +74,16 @@ class AllMySmsClient:
 
     def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
         """The delivery reports of a campaign (none when AllMySMS has no data for it)."""
+        from .campaigns import read_acks
+
         body = self.transport.post("getAcks", _form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
         return read_acks(body, credentials, campaign_id)
 
     def delete_campaign(self, credentials: Credentials, campaign_id: str) -> None:
         """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
+        from .campaigns import read_delete
+
         body = self.transport.post("deleteCampaign", _form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
         read_delete(body, credentials, campaign_id)
