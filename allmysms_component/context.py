@@ -35,8 +35,11 @@ class Context:
     """Settings, the API client (one connection pool, shared by threads) and the parsed component.json."""
 
     def __init__(self, settings: Settings | None = None, *, descriptor: Descriptor | None = None,
-                 client: AllMySmsClient | None = None) -> None:
+                 client: AllMySmsClient | None = None, concurrency: int = 1) -> None:
+        """``concurrency``: how many sends this process may make at once (the worker's prefetch); the client's
+        pool follows it unless ALLMYSMS_MAX_CONNECTIONS is set (``Settings.pool_size``)."""
         self.settings = settings or Settings()
+        self.concurrency = concurrency
         self.descriptor = descriptor or load_descriptor()
         self._client = client
         self._lock = threading.Lock()
@@ -50,7 +53,7 @@ class Context:
                 if self._client is None:
                     self._client = AllMySmsClient(
                         self.settings.api_url, timeouts=self.settings.timeouts,
-                        pool_size=self.settings.max_connections,
+                        pool_size=self.settings.pool_size(self.concurrency),
                         user_agent=f"allmysms-component/{self.descriptor.version} "
                                    f"python-requests/{requests.__version__}")
                 client = self._client
@@ -58,9 +61,10 @@ class Context:
 
     def with_settings(self, settings: Settings) -> Context:
         """A context for other settings, keeping the client when its URL, timeouts and pool size are the same."""
-        same_pool = ((settings.api_url, settings.timeouts, settings.max_connections)
-                     == (self.settings.api_url, self.settings.timeouts, self.settings.max_connections))
-        return Context(settings, descriptor=self.descriptor, client=self._client if same_pool else None)
+        same_pool = ((settings.api_url, settings.timeouts, settings.pool_size(self.concurrency))
+                     == (self.settings.api_url, self.settings.timeouts, self.settings.pool_size(self.concurrency)))
+        return Context(settings, descriptor=self.descriptor, client=self._client if same_pool else None,
+                       concurrency=self.concurrency)
 
     def close(self) -> None:
         if self._client is not None:

@@ -100,3 +100,10 @@ class RateLimitedError(Rebound):
 
 class ServiceUnavailableError(Rebound):
     """AllMySMS said it is unavailable (HTTP 503), or could not be reached at all."""
+
+
+def consequence(sends: bool) -> str:
+    """What a failed call means for the user's SMS when its outcome is unknown: the end of an error message."""
+    if sends:
+        return "the SMS may have been sent: check the AllMySMS account before sending it again"
+    return "this call sends no SMS"

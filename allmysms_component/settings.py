@@ -49,6 +49,7 @@ class Settings:
     trial_login: str = ""
     trial_api_key: str = field(default="", repr=False)
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_set: bool = False  # ALLMYSMS_MAX_CONNECTIONS was given: it wins over the concurrency
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,7 +69,16 @@ class Settings:
             trial_api_key=trial_api_key.strip(),
             max_connections=whole_number("ALLMYSMS_MAX_CONNECTIONS", max_connections, DEFAULT_MAX_CONNECTIONS,
                                          1, MAX_CONNECTIONS, f"a whole number from 1 to {MAX_CONNECTIONS}"),
+            max_connections_set=bool(max_connections.strip()),
         )
+
+    def pool_size(self, concurrency: int = 1) -> int:
+        """Connections to the API kept at most when ``concurrency`` sends may run at once (the worker's
+        prefetch): ALLMYSMS_MAX_CONNECTIONS when set, else enough for every send in flight, and at least the
+        default (a send beyond the pool waits for a free connection)."""
+        if self.max_connections_set:
+            return self.max_connections
+        return min(MAX_CONNECTIONS, max(self.max_connections, concurrency))
 
 
 def raw_values(env: Mapping[str, str]) -> tuple[str, ...]:

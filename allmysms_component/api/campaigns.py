@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import CampaignNotPendingError, MalformedResponseError
+from ..errors import CampaignNotPendingError, MalformedResponseError, consequence
 from ..rules.account import Credentials
 from .answer import quoted
-from .wire import as_int, consequence, rejection, text_of
+from .wire import as_int, rejection, text_of
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 import requests
 
-from ..errors import ConfigurationError
 from ..rules.account import Credentials
 from ..settings import DEFAULT_API_URL, DEFAULT_MAX_CONNECTIONS, Timeouts
 from .transport import RetryPolicy, Transport
-from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
+from .wire import (
+    AccountInfo,
+    SendResult,
+    SimulationResult,
+    SmsRequest,
+    form,
+    path,
+    read_info,
+    read_send,
+    read_simulation,
+)
 
 if TYPE_CHECKING:  # the campaign calls' module is loaded by those calls: a plain send does not need it
     from .campaigns import DeliveryReports
@@ -57,26 +65,26 @@ class AllMySmsClient:
 
     def send_sms(self, credentials: Credentials, request: SmsRequest) -> SendResult:
         """Send one text to every recipient. Raises unless AllMySMS accepted at least one number."""
-        body = self.transport.post("sendSms", _form(credentials, smsData=request.sms_data()), sends=True,
+        body = self.transport.post(path("sendSms"), form(credentials, smsData=request.sms_data()), sends=True,
                                    secret=credentials.api_key)
         return read_send(body, credentials, request.recipients)
 
     def simulate_campaign(self, credentials: Credentials, request: SmsRequest) -> SimulationResult:
         """What sendSms would do and cost, without sending anything."""
-        body = self.transport.post("simulateCampaign", _form(credentials, smsData=request.sms_data()), sends=False,
+        body = self.transport.post(path("simulateCampaign"), form(credentials, smsData=request.sms_data()), sends=False,
                                    secret=credentials.api_key)
         return read_simulation(body, credentials)
 
     def get_info(self, credentials: Credentials) -> AccountInfo:
         """The account's state and credits: the cheap call that proves credentials work."""
-        body = self.transport.post("getInfo", _form(credentials), sends=False, secret=credentials.api_key)
+        body = self.transport.post(path("getInfo"), form(credentials), sends=False, secret=credentials.api_key)
         return read_info(body, credentials)
 
     def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
         """The delivery reports of a campaign (none when AllMySMS has no data for it)."""
         from .campaigns import read_acks
 
-        body = self.transport.post("getAcks", _form(credentials, campId=campaign_id), sends=False,
+        body = self.transport.post(path("getAcks"), form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
         return read_acks(body, credentials, campaign_id)
 
@@ -84,32 +92,6 @@ class AllMySmsClient:
         """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
         from .campaigns import read_delete
 
-        body = self.transport.post("deleteCampaign", _form(credentials, campId=campaign_id), sends=False,
+        body = self.transport.post(path("deleteCampaign"), form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
         read_delete(body, credentials, campaign_id)
-
-
-# The credential fields by their labels in component.json, for an error that names them.
-LABELS = {"login": "login", "apiKey": "API key"}
-
-
-def _form(credentials: Credentials, **fields: str) -> str:
-    """The url-encoded form. A value UTF-8 cannot carry (a lone surrogate, e.g. from an undecodable environment
-    variable) is refused here, naming its field, rather than failing inside the HTTP library."""
-    form = {"login": credentials.login, "apiKey": credentials.api_key, "returnformat": "json", **fields}
-    try:
-        return urlencode(form)
-    except UnicodeEncodeError:
-        pass
-    name = next(name for name, value in form.items() if not _encodable(value))
-    what = f"The {LABELS[name]} of the step's credentials" if name in LABELS else f"The request's {name}"
-    raise ConfigurationError(f"{what} contains a character that cannot be sent (a lone surrogate, which is not "
-                             f"text); nothing was sent")
-
-
-def _encodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

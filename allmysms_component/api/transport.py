@@ -34,11 +34,11 @@ from ..errors import (
     RateLimitedError,
     Rebound,
     ServiceUnavailableError,
+    consequence,
 )
 from ..settings import Timeouts, is_loopback
 from .answer import describe, json_object, quoted, read_capped
 from .connection import SENT, Watch, WatchedAdapter
-from .wire import API_PATH, consequence
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,8 @@ class _Session(requests.Session):
 
 
 class Transport:
-    """Form POSTs to ``{base_url}/http/9.0/{endpoint}/``; ``sleep`` and ``clock`` are the seams for time."""
+    """Form POSTs to ``{base_url}{path}``, the path given by the caller; ``sleep`` and ``clock`` are the seams for
+    time."""
 
     def __init__(self, base_url: str, *, user_agent: str, timeouts: Timeouts, verify: bool | str,
                  retry: RetryPolicy, pool_size: int, sleep: Callable[[float], None],
@@ -106,12 +107,13 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
-    def post(self, endpoint: str, body: str, *, sends: bool, secret: str = "") -> dict[str, Any]:
-        """The answer's JSON object for the url-encoded form ``body``; raises the component's errors, with
-        ``may_have_been_sent`` = ``sends`` wherever the request may have reached AllMySMS. ``secret`` (the API
-        key) never appears in an error, whatever the server echoes."""
+    def post(self, path: str, body: str, *, sends: bool, secret: str = "") -> dict[str, Any]:
+        """The answer's JSON object for the url-encoded form ``body`` posted to ``{base_url}{path}``; raises the
+        component's errors, with ``may_have_been_sent`` = ``sends`` wherever the request may have reached
+        AllMySMS. ``secret`` (the API key) never appears in an error, whatever the server echoes."""
+        endpoint = path.rstrip("/").rpartition("/")[2]  # how messages name the call: "sendSms"
         for attempt in range(1, self.retry.attempts + 1):
-            outcome = self._try(endpoint, body, sends, secret)
+            outcome = self._try(path, endpoint, body, sends, secret)
             if not isinstance(outcome, _Retry):
                 return outcome
             wait = self.retry.delay(attempt, outcome.retry_after)
@@ -124,7 +126,7 @@ class Transport:
             self.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
-    def _try(self, endpoint: str, body: str, sends: bool, secret: str) -> dict[str, Any] | _Retry:
+    def _try(self, path: str, endpoint: str, body: str, sends: bool, secret: str) -> dict[str, Any] | _Retry:
         """One try. Errors are raised outside ``except`` blocks: no exception chain keeps the HTTP library's
         exception, whose request holds the form and the key in it."""
         started = time.monotonic()
@@ -132,12 +134,12 @@ class Transport:
         failure: AllMySmsError | _Retry | None = None
         try:
             # Never follow a redirect: it would turn the POST into a GET, or carry the credentials elsewhere.
-            response = self.session.post(f"{self.base_url}{API_PATH}{endpoint}/", data=body, headers=FORM,
+            response = self.session.post(f"{self.base_url}{path}", data=body, headers=FORM,
                                          verify=self.verify, allow_redirects=False, stream=True,
                                          proxies=self.proxies, timeout=(self.timeouts.connect, self.timeouts.read))
             with response:
                 if log.isEnabledFor(logging.DEBUG):
-                    log.debug("POST %s%s -> HTTP %d in %.0f ms", API_PATH, endpoint, response.status_code,
+                    log.debug("POST %s -> HTTP %d in %.0f ms", path, response.status_code,
                               (time.monotonic() - started) * 1000)
                 return self._answer(response, endpoint, sends, secret)
         except requests.RequestException as exc:

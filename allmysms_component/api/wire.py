@@ -13,13 +13,16 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
+from urllib.parse import urlencode
 
 from ..errors import (
     ApiRejectedError,
     AuthenticationError,
+    ConfigurationError,
     InsufficientCreditError,
     MalformedResponseError,
     OutcomeUnknownError,
+    consequence,
 )
 from ..rules.account import Credentials
 from ..rules.recipients import refused_by_api
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 _SMS_DATA = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 API_PATH = "/http/9.0/"
+# The credential fields by their labels in component.json, for an error that names them.
+LABELS = {"login": "login", "apiKey": "API key"}
 SUCCESS = frozenset({100, 101})          # sent, scheduled
 PARTIAL = 113                            # some numbers invalid, the others sent
 # Statuses that say the request was refused as a whole: nothing was sent (reference, section 2.3).
@@ -83,6 +88,26 @@ class SmsRequest:
         return _SMS_DATA.encode({"DATA": data})
 
 
+def path(call: str) -> str:
+    """The path of one v9 call (``/http/9.0/sendSms/``): the transport posts where it is told."""
+    return f"{API_PATH}{call}/"
+
+
+def form(credentials: Credentials, **fields: str) -> str:
+    """The url-encoded form of a call: credentials in the body, never in a URL. A value UTF-8 cannot carry (a
+    lone surrogate, e.g. from an undecodable environment variable) is refused here, naming its field, rather
+    than failing inside the HTTP library."""
+    values = {"login": credentials.login, "apiKey": credentials.api_key, "returnformat": "json", **fields}
+    try:
+        return urlencode(values)
+    except UnicodeEncodeError:
+        pass
+    name = next(name for name, value in values.items() if value.encode("utf-8", "replace").decode() != value)
+    what = f"The {LABELS[name]} of the step's credentials" if name in LABELS else f"The request's {name}"
+    raise ConfigurationError(f"{what} contains a character that cannot be sent (a lone surrogate, which is not "
+                             f"text); nothing was sent")
+
+
 @dataclass(frozen=True)
 class SendResult:
     status: int
@@ -111,13 +136,6 @@ class AccountInfo:
     status_text: str
     credits: float | None
     login: str
-
-
-def consequence(sends: bool) -> str:
-    """What a failed call means for the user's SMS when its outcome is unknown."""
-    if sends:
-        return "the SMS may have been sent: check the AllMySMS account before sending it again"
-    return "this call sends no SMS"
 
 
 def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Sequence[str]) -> SendResult:
