@@ -34,35 +34,20 @@ class DryRun:
     """A dry run's answers (simulateCampaign, then getInfo), read as a send's: no SMS id, no campaign, nothing
     used."""
 
-    simulation: SimulationResult
-    account: AccountInfo
+    status: int
+    status_text: str
+    invalid_numbers: list[str]
+    nb_sms: float | None
+    credits: float | None          # left on the account (getInfo)
+    credits_needed: float | None   # what the send would cost (simulateCampaign's nbCredits)
     sms_ids: tuple[SmsId, ...] = ()
     campaign_id: None = None
     credits_used: int = 0
 
-    @property
-    def status(self) -> int:
-        return self.simulation.status
-
-    @property
-    def status_text(self) -> str:
-        return self.simulation.status_text
-
-    @property
-    def invalid_numbers(self) -> list[str]:
-        return self.simulation.invalid_numbers
-
-    @property
-    def nb_sms(self) -> float | None:
-        return self.simulation.nb_sms
-
-    @property
-    def credits(self) -> float | None:
-        return self.account.credits
-
-    @property
-    def credits_needed(self) -> float | None:
-        return self.simulation.nb_credits
+    @classmethod
+    def of(cls, simulation: SimulationResult, account: AccountInfo) -> DryRun:
+        return cls(simulation.status, simulation.status_text, simulation.invalid_numbers, simulation.nb_sms,
+                   account.credits, simulation.nb_credits)
 
 
 def message(plan: Plan, answer: SendResult | DryRun) -> Message:

@@ -61,7 +61,7 @@ def _simulate(client: AllMySmsClient, planned: Plan) -> output.DryRun:
     """simulateCampaign with the very payload a send would carry, then getInfo for the credits left: two calls
     that send nothing and cost nothing."""
     credentials = planned.account.credentials
-    dry_run = output.DryRun(client.simulate_campaign(credentials, planned.request), client.get_info(credentials))
+    dry_run = output.DryRun.of(client.simulate_campaign(credentials, planned.request), client.get_info(credentials))
     if log.isEnabledFor(logging.INFO):
         log.info("Dry run, nothing sent: %s; %s part(s) would be billed for %s credit(s), %s credit(s) left, %d "
                  "number(s) refused by AllMySMS", planned.describe(), output.count(dry_run.nb_sms),
