@@ -24,8 +24,8 @@ _JSON_TYPE_NAMES = {
 # Keywords that say nothing about validity: not compiled into a check of their own.
 _ANNOTATIONS = frozenset({"title", "description", "order", "default", "required", "$schema", "id", "note",
                           "viewClass", "placeholder", "format"})
-# draft 3 and 4 keywords whose draft 3 meaning fastjsonschema's draft 4 does not have: format is not checked by
-# jsonschema's draft 3 validator either (no format checker), and "any" is draft 4's absent type.
+# Validation only: no default written into the body, no format checked (jsonschema's draft 3 validator, which
+# `validate` uses, has no format checker either).
 _COMPILE_OPTIONS: dict[str, Any] = {"use_default": False, "use_formats": False}
 
 Check = Callable[[Any], Any]

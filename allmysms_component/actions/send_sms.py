@@ -63,7 +63,7 @@ def _simulate(client: AllMySmsClient, planned: Plan) -> output.DryRun:
     credentials = planned.account.credentials
     dry_run = output.DryRun.of(client.simulate_campaign(credentials, planned.request), client.get_info(credentials))
     if log.isEnabledFor(logging.INFO):
-        log.info("Dry run, nothing sent: %s; %s part(s) would be billed for %s credit(s), %s credit(s) left, %d "
+        log.info("Nothing sent, %s; %s part(s) would be billed for %s credit(s), %s credit(s) left, %d "
                  "number(s) refused by AllMySMS", planned.describe(), output.count(dry_run.nb_sms),
                  output.count(dry_run.credits_needed), output.count(dry_run.credits), len(dry_run.invalid_numbers))
     return dry_run
