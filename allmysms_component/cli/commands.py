@@ -170,16 +170,16 @@ def sandbox(args: argparse.Namespace) -> int:
 
 def worker(args: argparse.Namespace) -> int:
     """The platform runtime's worker, handed this component's send journal (opened once, closed by the worker)."""
-    from pysailor.worker.main import run_worker
+    from pysailor.worker import run_worker
 
     from ..journal.delivery import JournalGatekeeper, open_from_env
 
     pysailor.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
-    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)))
+    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)), args.stopped)
 
 
 def service(args: argparse.Namespace) -> int:
-    from pysailor.worker.main import run_service
+    from pysailor.worker import run_service
 
     from ..verify_credentials import verify
 
@@ -188,7 +188,7 @@ def service(args: argparse.Namespace) -> int:
 
 
 def _load_process(action: str) -> pysailor.Process:
-    return pysailor.load_process(context.current().descriptor, action)
+    return context.current().descriptor.function(action).process
 
 
 @contextlib.contextmanager
