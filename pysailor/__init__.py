@@ -1,8 +1,24 @@
 """pysailor: the platform runtime for Python components of elastic.io-style platforms (a Python sailor).
 
-It runs any component described by a component.json: the descriptor, input schema validation with labelled
-errors, the message shape, events and their verdicts, bunyan logs, the send gate seam, and (``pysailor.worker``)
-the sailor's wire protocol over RabbitMQ and the credentials service. It imports nothing of any component.
+It runs any component described by a component.json, and imports nothing of any component. Each module does
+one job:
+
+descriptor   component.json read once: version, each function's main (loaded) and input schema, labels
+schema       input validation against ``metadata.in``, errors naming fields by their labels
+messages     the message shape, ids, the platform message id of a delivery, the content digest
+execution    ``process`` -> data / error / rebound / snapshot / end events -> verdict; the one output size check
+sending      the send gate seam: what an action asks around an irrevocable request; the worker's Gatekeeper
+logs         bunyan JSON log lines, as the sailor writes them
+env, urls    reading the environment; showing a URL without its password (one place each)
+errors       Rebound, ConfigurationError, InvalidInputError, OutputError
+checks       component.json validated as the platform's validator does, and more
+broker       the broker contract; amqp (RabbitMQ through aiormq) and stub (in memory, for tests)
+delivery     one delivery: claim -> decode -> gate -> run -> publish each event -> settle once
+dialect      what a platform's wire must say for the pipeline; sailor/ is elastic.io's
+redeliveries recognising a redelivery of a message running or settled here; throttle: the publish limits
+platform     the platform API: step data, a service's result (urllib3 Retry)
+worker       start-up, consuming, the stop order: ``run_worker``; service: the credentials check
+stub         StubBroker
 """
 
 from . import errors
