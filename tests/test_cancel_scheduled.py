@@ -33,6 +33,7 @@ from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
     Clock,
     clock_fixture,
     form,
+    future,
     message,
     simulator_fixture,
     sms,
@@ -122,7 +123,7 @@ def test_the_key_never_reaches_the_error(api: responses.RequestsMock) -> None:
 # -- end to end, against the simulator --------------------------------------------------------------------
 
 def schedule(numbers: str = "33611111111") -> dict[str, Any]:
-    body: dict[str, Any] = send(sms(numbers=numbers, sendAt="2099-06-01T09:30:00+02:00"), SANDBOX_CFG)["body"]
+    body: dict[str, Any] = send(sms(numbers=numbers, sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
     assert (body["status"], body["scheduled"]) == (101, True)
     return body
 

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
+import requests
 import responses
 
 from allmysms_component.actions.send_sms import process
-from allmysms_component.errors import InvalidInputError
+from allmysms_component.errors import InvalidInputError, OutcomeUnknownError
 from allmysms_component.rules.schedule import paris_iso, parse_send_at
+from allmysms_component.runtime import sending
+from allmysms_component.worker.journal import JournalGate, JournalSettings, SendInDoubtError, SendKey, open_journal
 
 from .conftest import SEND, answer
 from .feature_support import (
@@ -31,8 +36,12 @@ NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
     pytest.param("2026-12-01T08:30:00Z", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="utc-in-winter"),
     pytest.param("2026-07-01T07:30:00Z", "2026-07-01 09:30:00", "2026-07-01T09:30:00+02:00", id="utc-in-summer"),
     pytest.param("2026-07-01T09:30:00-04:00", "2026-07-01 15:30:00", "2026-07-01T15:30:00+02:00", id="new-york"),
-    pytest.param("2026-10-25T00:30:00Z", "2026-10-25 02:30:00", "2026-10-25T02:30:00+02:00", id="before-fall-back"),
-    pytest.param("2026-10-25T01:30:00Z", "2026-10-25 02:30:00", "2026-10-25T02:30:00+01:00", id="after-fall-back"),
+    pytest.param("2026-10-25T01:59:59+02:00", "2026-10-25 01:59:59", "2026-10-25T01:59:59+02:00", id="before-repeat"),
+    pytest.param("2026-10-25T03:00:00+01:00", "2026-10-25 03:00:00", "2026-10-25T03:00:00+01:00", id="after-repeat"),
+    pytest.param("2026-12-01T09:30+01", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="hour-only-offset"),
+    pytest.param("2026-12-01T22:30:00+14:00", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="kiribati"),
+    pytest.param("2026-12-01T00:30:00-12:00", "2026-12-01 13:30:00", "2026-12-01T13:30:00+01:00", id="baker-island"),
+    pytest.param("2027-01-02T12:00:00Z", "2027-01-02 13:00:00", "2027-01-02T13:00:00+01:00", id="a-year-ahead"),
     pytest.param("2026-03-29T01:30:00Z", "2026-03-29 03:30:00", "2026-03-29T03:30:00+02:00", id="spring-forward"),
     pytest.param("2026-12-01 09:30+0100", "2026-12-01 09:30:00", "2026-12-01T09:30:00+01:00", id="space-no-secs"),
     pytest.param(" 2026-12-01T09:30:59.999Z ", "2026-12-01 10:30:59", "2026-12-01T10:30:59+01:00", id="fraction"),
@@ -49,7 +58,16 @@ def test_a_send_time_becomes_paris_local_time(raw: str, date: str, iso: str) -> 
     pytest.param("01/12/2026 09:30+01:00", "not a date-time in ISO 8601", id="french-order"),
     pytest.param("2026-02-30T09:30:00Z", "not a possible date-time", id="february-30"),
     pytest.param("2026-12-01T25:00:00Z", "not a possible date-time", id="hour-25"),
-    pytest.param("2026-12-01T09:30:00+24:00", "not a possible date-time", id="offset-24h"),
+    pytest.param("2026-12-01T09:30:00+24:00", "offset \\+24:00 is not one a place uses", id="offset-24h"),
+    pytest.param("2026-12-01T09:30:00-23:59", "offset -23:59 is not one a place uses", id="offset-23h59"),
+    pytest.param("2026-12-01T09:30:00+14:01", "between -14:00 and \\+14:00", id="offset-past-kiribati"),
+    pytest.param("2026-12-01T09:30:00+01:60", "offset \\+01:60 is not one a place uses", id="offset-60-minutes"),
+    pytest.param("2026-10-25T02:30:00+02:00", "Paris repeats", id="fall-back-first-pass"),
+    pytest.param("2026-10-25T02:30:00+01:00", "Paris repeats", id="fall-back-second-pass"),
+    pytest.param("2026-10-25T00:00:00Z", "Paris repeats", id="fall-back-in-utc"),
+    pytest.param("2027-01-02T12:00:01Z", "more than a year ahead", id="a-year-and-a-second"),
+    pytest.param("2062-12-01T09:30:00+01:00", "more than a year ahead", id="a-typo-for-2026"),
+    pytest.param("9999-12-31T22:00:00Z", "more than a year ahead", id="the-end-of-time"),
     pytest.param("2025-12-31T12:00:00Z", "not in the future", id="past"),
     pytest.param("2026-01-01T13:00:00+01:00", "not in the future", id="now"),
 ])
@@ -82,6 +100,7 @@ def test_a_scheduled_send_carries_date_and_answers_101_as_a_success(api: respons
 @pytest.mark.parametrize(("send_at", "says"), [
     ("2026-12-01T09:30:00", "has no offset"),
     ("2001-01-01T00:00:00Z", "not in the future"),
+    ("9999-12-31T22:00:00Z", "more than a year ahead"),
     ("next monday", "not a date-time"),
 ])
 def test_a_bad_send_time_sends_nothing(api: responses.RequestsMock, send_at: str, says: str) -> None:
@@ -119,3 +138,32 @@ def test_schedule_and_name_together(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_scheduled_one"))
     process(sms(sendAt=future(hours=2).isoformat(), campaignName="Rappel"), CFG)
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "DATE", "CAMPAIGN_NAME"]
+
+
+# -- a scheduled message redelivered after its time: the send journal answers first ----------------------
+
+def test_a_scheduled_message_redelivered_after_its_time_replays_or_says_it_may_have_been_sent(
+        api: responses.RequestsMock) -> None:
+    journal = open_journal(JournalSettings())  # the worker's journal, in memory
+
+    def deliver(message_id: str, send_at: str, *, redelivered: bool) -> dict[str, Any]:
+        key = SendKey.for_delivery(step="flow/step_1", message_id=message_id, content=message_id.encode())
+        with sending.use(JournalGate(journal, key, redelivered=redelivered)):
+            return process({**sms(sendAt=send_at), "id": message_id}, CFG)
+
+    at = future(seconds=2).isoformat()
+    api.post(SEND, json=answer("send_scheduled_one"))
+    accepted = deliver("msg-sent", at, redelivered=False)
+    api.post(SEND, body=requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(OutcomeUnknownError):
+        deliver("msg-interrupted", at, redelivered=False)
+    while datetime.now(timezone.utc) <= datetime.fromisoformat(at):  # the worker died; its time went by
+        time.sleep(0.05)
+
+    assert deliver("msg-sent", at, redelivered=True) == accepted
+    with pytest.raises(SendInDoubtError) as caught:
+        deliver("msg-interrupted", at, redelivered=True)
+    assert caught.value.may_have_been_sent
+    with pytest.raises(InvalidInputError, match="not in the future"):  # a first delivery late: the time is the problem
+        deliver("msg-late", at, redelivered=False)
+    assert len(api.calls) == 2

@@ -59,6 +59,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
 
     client = ctx.client
     if options.dry_run:  # sends nothing: no journal entry
+        _still_to_come(schedule, schema)
         _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
         outcome = _simulate(client, account, request)
         gate: sending.SendGate = sending.UNGUARDED
@@ -68,8 +69,10 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         replay = gate.before_send(withheld={"text": prepared.text})
         if replay is not None:
             return replay[0]
-        _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
         try:
+            # After the journal: a redelivery past its Send at replays, or may have been sent; never "fix the time"
+            _still_to_come(schedule, schema)
+            _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
             outcome = _send(client, account, request, started)
         except BaseException as exc:
             gate.failed(exc)
@@ -126,9 +129,16 @@ def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
     send_at = optional_text(body, "sendAt")
     if send_at is None:
         return None
-    from ..rules.schedule import parse_send_at
+    from ..rules.schedule import read_send_at
 
-    return parse_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+    return read_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+
+
+def _still_to_come(schedule: Schedule | None, schema: ActionSchema) -> None:
+    if schedule is not None:
+        from ..rules.schedule import require_future
+
+        require_future(schedule, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool, options: SendOptions,
