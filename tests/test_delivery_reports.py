@@ -3,16 +3,19 @@ unit tests against a mocked API, then end to end against the simulator."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import responses
 from jsonschema import Draft3Validator
 
-from allmysms_component import context
+from allmysms_component import context, runtime
 from allmysms_component.actions.get_delivery_reports import process
 from allmysms_component.actions.send_sms import process as send
 from allmysms_component.api import AllMySmsClient
+from allmysms_component.api.answer import MAX_ANSWER_BYTES
 from allmysms_component.errors import (
     AllMySmsError,
     AuthenticationError,
@@ -20,6 +23,7 @@ from allmysms_component.errors import (
     MalformedResponseError,
 )
 from allmysms_component.rules.account import Credentials
+from allmysms_component.runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
 from allmysms_component.sandbox import AllMySmsSimulator
 
 from .conftest import ACKS, API_KEY, TRIAL_API_KEY, answer
@@ -117,6 +121,43 @@ def test_the_campaign_id_is_trimmed(api: responses.RequestsMock) -> None:
     api.post(ACKS, json=answer("acks_no_data"))
     assert reports("  ap_1 \n")["campaignId"] == "ap_1"
     assert form(api)["campId"] == "ap_1"
+
+
+def test_the_api_key_never_reaches_the_output(api: responses.RequestsMock) -> None:
+    echoed = f"{API_KEY} {quote(API_KEY)}"  # as is, and URL-encoded
+    api.post(ACKS, json={"acks": [{"phoneNumber": echoed, "status": "1", "comment": echoed,
+                                   "receptionDate": echoed}], "cliMsgId": echoed})
+    body = reports()
+    assert API_KEY not in json.dumps(body)
+    assert quote(API_KEY) not in json.dumps(body)
+    assert body["reports"][0]["comment"] == "*** ***"
+
+
+def test_a_huge_answer_of_tiny_reports_makes_a_bounded_output_that_counts_them_all(
+        api: responses.RequestsMock) -> None:
+    count = (MAX_ANSWER_BYTES - 100) // 3  # '{},' a report: the largest answer the client reads
+    api.post(ACKS, body=b'{"acks": [' + b"{}," * (count - 1) + b'{}], "cliMsgId": "m"}')
+    execution = runtime.execute(process, message({"campaignId": "ap_1"}), CFG)
+    [data] = [event for event in execution.events if event.name == "data"]
+    body = data.payload["body"]
+    assert (len(body["reports"]), body["reportsOmitted"], body["total"]) == (10_000, count - 10_000, count)
+    assert body["totals"]["unknown"] == count
+    assert len(json.dumps(data.payload).encode()) < OUTGOING_MESSAGE_SIZE_LIMIT // 2
+
+
+def test_reports_of_long_non_ascii_texts_are_cut_and_stay_within_the_platform_limit(
+        api: responses.RequestsMock) -> None:
+    wide = "\U0001f600" * 80  # 4 bytes on the wire, 12 in the platform's JSON (two \\u escapes)
+    acks = [{"phoneNumber": wide, "status": "1", "comment": wide * 5, "receptionDate": "2026-12-01 09:30:00"}] * 100
+    acks += [{"phoneNumber": "33611111111", "status": "1", "comment": wide, "receptionDate": "?"}] * 8_900
+    api.post(ACKS, body=json.dumps({"acks": acks, "cliMsgId": wide}, ensure_ascii=False).encode())
+    execution = runtime.execute(process, message({"campaignId": "ap_1"}), CFG)
+    [data] = [event for event in execution.events if event.name == "data"]
+    body = data.payload["body"]
+    assert body["reports"][0]["comment"].endswith("… (400 characters)")
+    assert body["reportsOmitted"] > 0
+    assert len(body["reports"]) + body["reportsOmitted"] == body["total"] == body["totals"]["delivered"] == 9_000
+    assert len(json.dumps(data.payload).encode()) < OUTGOING_MESSAGE_SIZE_LIMIT // 2
 
 
 @pytest.mark.parametrize(("msg", "says"), [
