@@ -10,6 +10,7 @@ counted, so that no answer the transport accepts can make a reader spend seconds
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 NO_DATA = 0  # getAcks's {"status": "0"}: no report for this id (unknown, or nothing reported yet)
 MAX_REPORTS = 10_000  # reports read one by one: as many as a Send SMS message has recipients
+# deleteCampaign's refusals are undocumented; one that says the campaign is already cancelled (the simulator's
+# "Campaign already cancelled", or French) means what the caller wanted is done: never "may have been sent".
+ALREADY_CANCELLED = re.compile(r"\balready\s+cancel+ed\b|\bd[ée]j[àa]\s+annul[ée]e?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,11 @@ class Ack:
     status: int | None      # 1 delivered ... 5 SMS rejected; None when not a number
     comment: str
     reception_date: str     # ``YYYY-MM-DD HH:MM:SS``, AllMySMS's clock
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    already: bool           # AllMySMS said the campaign was cancelled before this request
 
 
 @dataclass(frozen=True)
@@ -82,19 +91,23 @@ def _status(entry: Mapping[str, Any]) -> int | None:
     return as_int(entry.get("statut") if status is None else status)
 
 
-def read_delete(body: Mapping[str, Any], credentials: Credentials, campaign_id: str) -> None:
-    """A deleteCampaign answer: ``{"status": "OK"}`` means cancelled; 102 is the credentials; any other answer
-    means AllMySMS had no pending campaign with this id."""
+def read_delete(body: Mapping[str, Any], credentials: Credentials, campaign_id: str) -> Cancellation:
+    """A deleteCampaign answer: ``{"status": "OK"}`` means cancelled, a refusal whose statusText says the campaign
+    is already cancelled means that too; 102 is the credentials; any other answer means AllMySMS had no pending
+    campaign with this id."""
     status = body.get("status")
     if isinstance(status, str) and status.strip().upper() == "OK":
-        return
+        return Cancellation(already=False)
     if status is None:
         raise MalformedResponseError("AllMySMS answered deleteCampaign without a status")
     if as_int(status) == 102:
         raise rejection(102, body, credentials, sends=False)
     status_text = quoted(text_of(body.get("statusText")), credentials.api_key)
+    if ALREADY_CANCELLED.search(status_text):
+        log.info("AllMySMS says campaign %s was already cancelled", campaign_id)
+        return Cancellation(already=True)
     said = quoted(text_of(status), credentials.api_key) + (f": {status_text}" if status_text else "")
     raise CampaignNotPendingError(
         f"AllMySMS did not cancel campaign {campaign_id} (status {said}): it has no pending campaign with this "
-        f"id, which is unknown, already sent or already cancelled; its SMS may have been sent",
+        f"id, which is unknown or already sent; its SMS may have been sent",
         campaign_id=campaign_id, status=as_int(status), status_text=status_text)
