@@ -203,3 +203,13 @@ def test_a_scheduled_send_has_no_data_until_it_goes_out(simulator: AllMySmsSimul
 
 def test_an_unknown_campaign_has_no_data(simulator: AllMySmsSimulator) -> None:
     assert reports("sb_unknown", SANDBOX_CFG)["available"] is False
+
+
+@pytest.mark.parametrize("campaign_id", ["ap_\ud800", "\udfffap_1"])
+def test_a_campaign_id_with_a_lone_surrogate_is_invalid_input_naming_the_field(api: responses.RequestsMock,
+                                                                               campaign_id: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"Campaign id \(campaignId\) contains U\+D[8F]\w\w, which is not a "
+                                                r"character") as caught:
+        reports(campaign_id)
+    assert caught.value.field == "campaignId"
+    assert len(api.calls) == 0

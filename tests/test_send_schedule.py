@@ -122,10 +122,22 @@ def test_the_campaign_name_is_sent_trimmed_and_echoed(api: responses.RequestsMoc
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "CAMPAIGN_NAME"]
 
 
+def test_the_campaign_name_is_measured_after_trimming(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("send_sent_one"))
+    body = process(sms(campaignName="    " + "x" * 50 + "    "), CFG)["body"]
+    assert sms_data(api)["CAMPAIGN_NAME"] == body["campaignName"] == "x" * 50
+
+
 @pytest.mark.parametrize(("name", "says"), [
     ("x" * 51, "too long: 51 characters, at most 50"),
+    ("  " + "x" * 51 + "  ", "too long: 51 characters, at most 50"),
     ("two\nlines", "is not allowed"),
     ("tab\there", "is not allowed"),
+    ("next\u0085line", "is not allowed"),
+    ("line\u2028separator", "is not allowed"),
+    ("paragraph\u2029separator", "is not allowed"),
+    ("c1\u009bcontrol", "is not allowed"),
+    ("lone \ud800 surrogate", "U\\+D800, which is not a character"),
 ])
 def test_a_campaign_name_out_of_bounds_sends_nothing(api: responses.RequestsMock, name: str, says: str) -> None:
     with pytest.raises(InvalidInputError, match=f"Campaign name \\(campaignName\\) .*{says}") as caught:

@@ -12,6 +12,7 @@ import logging
 
 from .. import context
 from ..errors import AllMySmsError, MalformedResponseError, OutcomeUnknownError
+from ..rules import campaign
 from ..rules.account import resolve
 from ..runtime import Message, new_message
 from .common import incoming_body
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """Cancel the scheduled campaign in the message's ``campaignId``."""
     ctx = context.current()
-    body = incoming_body(msg, ctx.descriptor.action(ACTION))
-    campaign_id = body["campaignId"].strip()
+    schema = ctx.descriptor.action(ACTION)
+    campaign_id = campaign.campaign_id(incoming_body(msg, schema)["campaignId"], label=schema.label("campaignId"))
     account = resolve(cfg, ctx.settings)
     try:
         cancellation = ctx.client.delete_campaign(account.credentials, campaign_id)

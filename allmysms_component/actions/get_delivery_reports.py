@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import context
 from ..api.campaigns import Ack
+from ..rules import campaign
 from ..rules.account import resolve
 from ..rules.echo import clip
 from ..rules.reports import meaning
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """The delivery reports of the campaign in the message's ``campaignId``."""
     ctx = context.current()
-    body = incoming_body(msg, ctx.descriptor.action(ACTION))
-    campaign_id = body["campaignId"].strip()
+    schema = ctx.descriptor.action(ACTION)
+    campaign_id = campaign.campaign_id(incoming_body(msg, schema)["campaignId"], label=schema.label("campaignId"))
     account = resolve(cfg, ctx.settings)
     reports = ctx.client.get_acks(account.credentials, campaign_id)
     counts = reports.totals

@@ -18,6 +18,7 @@ from .. import context
 from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
+from ..rules.campaign import campaign_name
 from ..rules.options import SendOptions, send_options
 from ..runtime import ActionSchema, Message, new_id, new_message, sending
 from . import output
@@ -55,7 +56,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
                             max_parts=options.max_parts, stop_mention=options.marketing)
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
                          cli_msg_id=_cli_msg_id(msg), date=schedule.api_date if schedule else None,
-                         campaign_name=optional_text(body, "campaignName"))
+                         campaign_name=campaign_name(optional_text(body, "campaignName"),
+                                                     label=schema.label("campaignName")))
 
     client = ctx.client
     if options.dry_run:  # sends nothing: no journal entry
