@@ -17,7 +17,7 @@ from allmysms_component.rules.schedule import paris_iso, parse_send_at
 from allmysms_component.runtime import sending
 from allmysms_component.worker.journal import JournalGate, JournalSettings, SendInDoubtError, SendKey, open_journal
 
-from .conftest import SEND, answer
+from .conftest import INFO, SEND, SIMULATE, answer
 from .feature_support import (
     CFG,
     future,
@@ -179,3 +179,15 @@ def test_a_scheduled_message_redelivered_after_its_time_replays_or_says_it_may_h
     with pytest.raises(InvalidInputError, match="not in the future"):  # a first delivery late: the time is the problem
         deliver("msg-late", at, redelivered=False)
     assert len(api.calls) == 2
+
+
+def test_a_dry_run_with_a_send_time_is_not_scheduled(api: responses.RequestsMock) -> None:
+    api.post(SIMULATE, json={**answer("simulate_priced"), "status": 101,
+                             "statusText": "Your messages have been scheduled for deferred sending"})
+    api.post(INFO, json=answer("info_active"))
+    at = future(days=3)
+    body = process(sms(sendAt=at.isoformat()), {**CFG, "dryRun": "on"})["body"]
+    assert (body["simulated"], body["scheduled"]) == (True, False)  # nothing waits for Send at
+    assert body["scheduledAt"] == parse_send_at(at.isoformat(), now=NOW).iso  # when it would go out
+    assert body["statusText"] == "Dry run, nothing sent: Your messages have been scheduled for deferred sending"
+    assert sms_data(api)["DATE"]  # priced with the very payload a send would carry

@@ -94,7 +94,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         **output.body(request, outcome, sent_to, unmatched, prepared, account.trial),
         "simulated": options.dry_run,
         "creditsNeeded": outcome["creditsNeeded"],
-        "scheduled": schedule is not None,
+        "scheduled": schedule is not None and not options.dry_run,  # a dry run leaves nothing waiting
         "scheduledAt": schedule.iso if schedule else None,
         "campaignName": request.campaign_name,
         "replacedCharacters": replaced,
@@ -123,8 +123,8 @@ def _simulate(client: AllMySmsClient, account: Account, request: SmsRequest) -> 
              "number(s) refused by AllMySMS", _count(result.nb_sms), _count(result.nb_credits),
              _count(info.credits), len(result.invalid_numbers))
     return {"smsIds": [], "invalidNumbers": result.invalid_numbers, "status": result.status,
-            "statusText": result.status_text, "campaignId": None, "nbSms": result.nb_sms, "creditsUsed": 0,
-            "credits": info.credits, "creditsNeeded": result.nb_credits}
+            "statusText": f"Dry run, nothing sent: {result.status_text}", "campaignId": None,
+            "nbSms": result.nb_sms, "creditsUsed": 0, "credits": info.credits, "creditsNeeded": result.nb_credits}
 
 
 def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
