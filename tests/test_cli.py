@@ -231,6 +231,34 @@ def test_the_sandbox_command_stopped_by_sigterm_exits_cleanly_and_removes_its_te
         server.wait(timeout=10)
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["--port", "70000"], "--port: 70000 is not a port: give 0 to 65535"),
+    (["--port", "-1"], "--port: -1 is not a port: give 0 to 65535"),
+    (["--port", "http"], "--port: 'http' is not a port: give 0 to 65535"),
+    (["--host", ""], "--host: empty: give 127.0.0.1"),
+    (["--host", "  "], "--host: empty: give 127.0.0.1"),
+])
+def test_the_sandbox_command_refuses_a_port_or_host_it_cannot_use_in_one_line(args: list[str], says: str) -> None:
+    done = cli("sandbox", *args, timeout=20)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_the_sandbox_command_says_when_it_listens_on_every_interface() -> None:
+    server = subprocess.Popen([SCRIPT, "sandbox", "--host", "0.0.0.0", "--port", "0"],  # noqa: S104 - the case
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline(), server.stdout.readline()]
+        assert lines[0].startswith("AllMySMS simulator at http://127.0.0.1:")  # a URL this machine can use
+        assert lines[1].startswith("  listening on every interface (0.0.0.0)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.mark.parametrize("command", ["send", "run", "verify", "validate", "sandbox"])
 def test_every_command_has_help_with_the_exit_codes(command: str) -> None:
     done = cli(command, "--help")

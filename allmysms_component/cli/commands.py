@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import ipaddress
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,6 +147,9 @@ def sandbox(args: argparse.Namespace) -> int:
             raise UsageError(f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") \
                 from None
         print(f"AllMySMS simulator at {simulator.url}", flush=True)
+        if _every_interface(args.host):
+            print(f"  listening on every interface ({args.host}): anyone who can reach this machine can use its "
+                  f"accounts", flush=True)
         print(f"  accounts: login {SANDBOX_ACCOUNT.login!r} (API key {SANDBOX_ACCOUNT.api_key!r}), "
               f"trial login {TRIAL_ACCOUNT.login!r}", flush=True)
         print(f"  try: ALLMYSMS_API_URL={simulator.url} ALLMYSMS_LOGIN={SANDBOX_ACCOUNT.login} "
@@ -164,6 +168,13 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+def _every_interface(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
 
 def worker(args: argparse.Namespace) -> int:
     from ..worker.main import run_worker
