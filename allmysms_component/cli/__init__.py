@@ -136,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
                      "- for stdin; none: an empty body")
     run.add_argument("config", nargs="?", help="the step configuration (credentials and settings) when not in the "
                      "fixture; without credentials, they come from the environment, a prompt or --sandbox")
+    run.add_argument("--body", metavar="JSON", help='the message body inline, e.g. \'{"campaignId": "ap_1"}\', '
+                     "instead of a message file (a CONFIG file may follow)")
     run.add_argument("--action", default=commands.ACTION, help=f"action id in component.json (default "
                      f"{commands.ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")

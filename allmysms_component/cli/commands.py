@@ -20,6 +20,7 @@ from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
     UsageError,
     credentials_from_env_or_prompt,
+    inline_body,
     print_json,
     read_json,
     received_json,
@@ -79,14 +80,21 @@ def send(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
+    config_file = args.config
+    if args.body is not None:  # the body inline; the one file named, if any, is the configuration
+        if args.config:
+            raise UsageError("--body replaces the message file: give at most a CONFIG file with it")
+        config_file = args.message
+        loaded = inline_body(args.body)
+    else:
+        loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
     snapshot = None
     if isinstance(loaded, dict) and "msg" in loaded:  # a {msg, cfg, snapshot} fixture, as cmp:process reads
         msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
     else:
         msg, cfg = loaded, None
-    if args.config:
-        cfg = read_json(args.config)
+    if config_file:
+        cfg = read_json(config_file)
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
