@@ -11,7 +11,8 @@ import pytest
 import responses
 from jsonschema import Draft3Validator
 
-from allmysms_component import context, runtime
+import pysailor
+from allmysms_component import context
 from allmysms_component.actions.get_delivery_reports import process
 from allmysms_component.actions.send_sms import process as send
 from allmysms_component.api import AllMySmsClient
@@ -23,8 +24,8 @@ from allmysms_component.errors import (
     MalformedResponseError,
 )
 from allmysms_component.rules.account import Credentials
-from allmysms_component.runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
 from allmysms_component.sandbox import AllMySmsSimulator
+from pysailor.execution import OUTGOING_MESSAGE_SIZE_LIMIT
 
 from .conftest import ACKS, API_KEY, TRIAL_API_KEY, answer
 from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
@@ -137,7 +138,7 @@ def test_a_huge_answer_of_tiny_reports_makes_a_bounded_output_that_counts_them_a
         api: responses.RequestsMock) -> None:
     count = (MAX_ANSWER_BYTES - 100) // 3  # '{},' a report: the largest answer the client reads
     api.post(ACKS, body=b'{"acks": [' + b"{}," * (count - 1) + b'{}], "cliMsgId": "m"}')
-    execution = runtime.execute(process, message({"campaignId": "ap_1"}), CFG)
+    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
     [data] = [event for event in execution.events if event.name == "data"]
     body = data.payload["body"]
     assert (len(body["reports"]), body["reportsOmitted"], body["total"]) == (10_000, count - 10_000, count)
@@ -151,7 +152,7 @@ def test_reports_of_long_non_ascii_texts_are_cut_and_stay_within_the_platform_li
     acks = [{"phoneNumber": wide, "status": "1", "comment": wide * 5, "receptionDate": "2026-12-01 09:30:00"}] * 100
     acks += [{"phoneNumber": "33611111111", "status": "1", "comment": wide, "receptionDate": "?"}] * 8_900
     api.post(ACKS, body=json.dumps({"acks": acks, "cliMsgId": wide}, ensure_ascii=False).encode())
-    execution = runtime.execute(process, message({"campaignId": "ap_1"}), CFG)
+    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
     [data] = [event for event in execution.events if event.name == "data"]
     body = data.payload["body"]
     assert body["reports"][0]["comment"].endswith("… (400 characters)")

@@ -13,9 +13,9 @@ import responses
 
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError, OutcomeUnknownError
+from allmysms_component.journal import JournalGate, JournalSettings, SendInDoubtError, SendKey, open_journal
 from allmysms_component.rules.schedule import paris_iso, parse_send_at
-from allmysms_component.runtime import sending
-from allmysms_component.worker.journal import JournalGate, JournalSettings, SendInDoubtError, SendKey, open_journal
+from pysailor import sending
 
 from .conftest import INFO, SEND, SIMULATE, answer
 from .feature_support import (

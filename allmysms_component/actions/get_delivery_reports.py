@@ -12,6 +12,8 @@ import json
 import logging
 from typing import Any
 
+from pysailor import Message, new_message
+
 from .. import context
 from ..api.campaigns import Ack
 from ..rules import campaign
@@ -19,7 +21,6 @@ from ..rules.account import resolve
 from ..rules.echo import clip
 from ..rules.reports import meaning
 from ..rules.schedule import paris_iso
-from ..runtime import Message, new_message
 from .common import incoming_body
 
 ACTION = "getDeliveryReports"
