@@ -13,6 +13,7 @@ from jsonschema import Draft3Validator
 
 import pysailor
 from allmysms_component import context
+from allmysms_component.actions.cancel_scheduled_send import process as cancel
 from allmysms_component.actions.get_delivery_reports import process
 from allmysms_component.actions.send_sms import process as send
 from allmysms_component.api import AllMySmsClient
@@ -206,11 +207,12 @@ def test_an_unknown_campaign_has_no_data(simulator: AllMySmsSimulator) -> None:
     assert reports("sb_unknown", SANDBOX_CFG)["available"] is False
 
 
+@pytest.mark.parametrize("action", [process, cancel], ids=["getDeliveryReports", "cancelScheduledSend"])
 @pytest.mark.parametrize("campaign_id", ["ap_\ud800", "\udfffap_1"])
 def test_a_campaign_id_with_a_lone_surrogate_is_invalid_input_naming_the_field(api: responses.RequestsMock,
-                                                                               campaign_id: str) -> None:
+                                                                               action: Any, campaign_id: str) -> None:
     with pytest.raises(InvalidInputError, match=r"Campaign id \(campaignId\) contains U\+D[8F]\w\w, which is not a "
                                                 r"character") as caught:
-        reports(campaign_id)
+        action(message({"campaignId": campaign_id}), CFG)
     assert caught.value.field == "campaignId"
     assert len(api.calls) == 0

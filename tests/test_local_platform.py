@@ -3,13 +3,13 @@ one message through the worker, and stops everything it started by PID."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+
+from .test_cli import events
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "local_platform.py"
@@ -19,15 +19,6 @@ def local_platform(*args: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "ALLMYSMS_"))}
     return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=180,
                           cwd=ROOT, env=clean, stdin=subprocess.DEVNULL, check=False)
-
-
-def documents(stdout: str) -> list[Any]:
-    decoder, found, index = json.JSONDecoder(), [], 0
-    while index < len(stdout.rstrip()):
-        document, index = decoder.raw_decode(stdout, index)
-        found.append(document)
-        index += len(stdout[index:]) - len(stdout[index:].lstrip())
-    return found
 
 
 def running(pid: int) -> bool:
@@ -41,7 +32,7 @@ def running(pid: int) -> bool:
 def test_one_command_sends_through_the_worker_and_stops_what_it_started() -> None:
     done = local_platform()
     assert done.returncode == 0, done.stderr
-    output, simulator = documents(done.stdout)
+    output, simulator = events(done.stdout)
     assert output["event"] == "data"
     assert (output["payload"]["body"]["recipients"], output["payload"]["body"]["status"]) == (["33612345678"], 100)
     assert simulator == {"simulator": {"received": ["33612345678"]}}
@@ -55,7 +46,7 @@ def test_one_command_sends_through_the_worker_and_stops_what_it_started() -> Non
 def test_an_error_is_shown_with_the_workers_log_on_a_broker_given_by_url(amqp_url: str) -> None:
     done = local_platform("--amqp-url", amqp_url, "--body", '{"mobileNumbers": "33612345678"}')
     assert done.returncode == 1
-    [output, simulator] = documents(done.stdout)
+    [output, simulator] = events(done.stdout)
     assert output["event"] == "error"
     assert "Sender Name (senderName) is required" in output["payload"]["message"]
     assert simulator == {"simulator": {"received": []}}
