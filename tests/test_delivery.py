@@ -50,8 +50,9 @@ def headers_of(publish: Outgoing) -> dict[str, Any]:
 class Run:
     """A pipeline over a stub broker: ``send`` deliveries, then read ``broker`` and ``decoded``."""
 
-    def __init__(self, process: Process, *, concurrency: int = 1) -> None:
+    def __init__(self, process: Process, *, concurrency: int = 1, settings: WorkerSettings = SETTINGS) -> None:
         self.broker = StubBroker()
+        self.settings = settings
         self.process = process
         self.concurrency = concurrency
         self.pipeline: Pipeline | None = None
@@ -60,7 +61,7 @@ class Run:
              before_join: Callable[[Pipeline], Any] | None = None) -> list[Incoming]:
         async def main() -> list[Incoming]:
             with ThreadPoolExecutor(max_workers=self.concurrency) as executor:
-                dialect = SailorDialect(SETTINGS, PlatformApi("http://127.0.0.1", "u", "k"))
+                dialect = SailorDialect(self.settings, PlatformApi("http://127.0.0.1", "u", "k"))
                 self.pipeline = Pipeline(self.broker, dialect, lambda name: self.process, {}, Open(), executor,
                                          asyncio.get_running_loop(), concurrency=self.concurrency)
                 sent = [self.broker.enqueue(body, headers, redelivered=redelivered) for body, headers in messages]
@@ -240,3 +241,15 @@ def test_a_redelivery_of_a_running_message_is_not_run_again_and_the_run_settles_
     assert runs == [1]
     assert len(run.published("data")) == 1
     assert run.broker.settled == {2: "ack"}  # the redelivery, not the original of a channel that is gone
+
+
+def test_an_output_too_large_once_encoded_says_the_work_was_done() -> None:
+    small = WorkerSettings.from_env({**ENV, "ELASTICIO_OUTGOING_MESSAGE_SIZE_LIMIT": "100"})
+    run = Run(lambda msg, cfg, snapshot: {"body": {"sent": "x" * 100}}, settings=small)
+    run.send(delivery({}))
+    [error] = run.decoded("error")
+    assert error["name"] == "OutputError"
+    assert "exceeds limit of 100" in error["message"]
+    assert "its work is done" in error["message"]
+    assert "do not run this message again" in error["message"]
+    assert run.broker.settled == {1: "reject"}
