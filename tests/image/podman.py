@@ -1,10 +1,10 @@
 """Podman with a private configuration and storage in one folder of the test, and what the test needs of it.
 
 The machine's own podman state is never read nor changed: ``CONTAINERS_CONF`` and ``CONTAINERS_STORAGE_CONF``
-point at files in the folder, graphroot and runroot live there too. The settings are those that work on this
-kind of machine (docs in /work/shared/reference/container-image.md): runc (crun fails on hybrid cgroups), the
-cgroupfs manager (no systemd), rlimits no higher than the host's hard limits (root lacks CAP_SYS_RESOURCE), and
-the host's network for builds and runs (the default network would add a bridge and iptables chains to the host).
+point at files in the folder, graphroot and runroot live there too. The settings are those that work on a
+Debian machine without systemd or a Docker engine: runc (crun fails on hybrid cgroups), the cgroupfs manager,
+rlimits no higher than the host's hard limits (root may lack CAP_SYS_RESOURCE), and the host's network for
+builds and runs (the default network would add a bridge and iptables chains to the host).
 ``close()`` removes what this instance created, containers and images by id, then the folder.
 """
 

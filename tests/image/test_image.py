@@ -37,6 +37,7 @@ class Step(Protocol):
     """A platform's way of running the step's container and talking to it."""
 
     command: ClassVar[tuple[str, ...]]  # the container's command; () runs the image's own CMD
+    entrypoint: ClassVar[str | None]  # replaces the image's ENTRYPOINT (tini); None keeps it
     ready_log: ClassVar[str]  # a fragment of the log line that says the step consumes
 
     def env(self, api_url: str) -> dict[str, str]: ...
@@ -49,7 +50,8 @@ class ElasticIoStep:
     """elastic.io: the command ``sail.sh``, the sailor's ``ELASTICIO_*`` environment, the step's configuration from
     the platform API's step data, encrypted messages through the flow's exchange."""
 
-    command = ("sail.sh",)
+    command: ClassVar[tuple[str, ...]] = ("sail.sh",)
+    entrypoint: ClassVar[str | None] = None
     ready_log = "Fully initialized and waiting for messages"
 
     def __init__(self, flow: Flow, step_api: StepApi) -> None:
@@ -84,9 +86,17 @@ class ElasticIoStep:
         return {kind: self.flow.count(kind) for kind in ("input", "error", "dead")}
 
 
+class KubernetesCommandStep(ElasticIoStep):
+    """elastic.io's step where the platform's command replaces the entrypoint (a Kubernetes ``command:``): no
+    tini, the worker is PID 1 and must still stop cleanly on SIGTERM."""
+
+    command = ()
+    entrypoint = "sail.sh"
+
+
 # The Open Integration Hub joins here as pytest.param(OihStep, id="oih"), a class like ElasticIoStep with
 # command = () (OIH starts the image's own CMD) and OIH's environment.
-STEPS = [pytest.param(ElasticIoStep, id="elastic.io")]
+STEPS = [pytest.param(ElasticIoStep, id="elastic.io"), pytest.param(KubernetesCommandStep, id="command")]
 
 
 @pytest.fixture(params=STEPS)
@@ -153,7 +163,8 @@ def test_the_step_takes_a_message_publishes_its_output_and_stops_cleanly(
         podman: Podman, image: str, step: Step, simulator: AllMySmsSimulator,
         request: pytest.FixtureRequest) -> None:
     with Timer(f"step {request.node.callspec.id}"):  # the container is removed with the session's podman state
-        container = podman.start(image, step.command, env=step.env(simulator.url), options=MEMORY)
+        entrypoint = [f"--entrypoint={step.entrypoint}"] if step.entrypoint else []
+        container = podman.start(image, step.command, env=step.env(simulator.url), options=[*MEMORY, *entrypoint])
         container.wait_for_log(step.ready_log, START)
         step.send(BODY, "image-msg-1")
         out = step.output(OUTPUT)
