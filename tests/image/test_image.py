@@ -34,7 +34,9 @@ CREDENTIALS = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key
 
 
 class Step(Protocol):
-    """A platform's way of running the step's container and talking to it."""
+    """A platform's way of running the step's container and talking to it. Each class also has a classmethod
+    ``open(request)``, a context manager that sets up the platform's side (broker topology, its HTTP services)
+    from the fixtures it needs and yields the step."""
 
     command: ClassVar[tuple[str, ...]]  # the container's command; () runs the image's own CMD
     entrypoint: ClassVar[str | None]  # replaces the image's ENTRYPOINT (tini); None keeps it
@@ -94,8 +96,8 @@ class KubernetesCommandStep(ElasticIoStep):
     entrypoint = "sail.sh"
 
 
-# The Open Integration Hub joins here as pytest.param(OihStep, id="oih"), a class like ElasticIoStep with
-# command = () (OIH starts the image's own CMD) and OIH's environment.
+# The Open Integration Hub joins here as pytest.param(OihStep, id="oih"): a Step with command = () (OIH starts the
+# image's own CMD), entrypoint = None, and OIH's environment, every variable prefixed ELASTICIO_.
 STEPS = [pytest.param(ElasticIoStep, id="elastic.io"), pytest.param(KubernetesCommandStep, id="command")]
 
 
@@ -170,7 +172,8 @@ def test_the_step_takes_a_message_publishes_its_output_and_stops_cleanly(
         out = step.output(OUTPUT)
         assert out["recipients"] == ["33612345678", "0698765432"]
         assert out["status"] == 100
-        assert [sms.cli_msg_id for sms in simulator.received] == ["image-msg-1", "image-msg-1"]
+        assert [sms.phone_number for sms in simulator.received] == ["33612345678", "33698765432"]
+        assert {sms.cli_msg_id for sms in simulator.received} == {out["cliMsgId"]}
         peak = container.memory_peak()
         if peak is not None:
             FIGURES[f"peak memory {request.node.callspec.id}"] = f"{peak / 2**20:.0f} MiB"
