@@ -46,8 +46,8 @@ class DryRun:
 
     @classmethod
     def of(cls, simulation: SimulationResult, account: AccountInfo) -> DryRun:
-        return cls(simulation.status, simulation.status_text, simulation.invalid_numbers, simulation.nb_sms,
-                   account.credits, simulation.nb_credits)
+        return cls(simulation.status, f"Dry run, nothing sent: {simulation.status_text}",
+                   simulation.invalid_numbers, simulation.nb_sms, account.credits, simulation.nb_credits)
 
 
 def message(plan: Plan, answer: SendResult | DryRun) -> Message:
@@ -79,7 +79,7 @@ def message(plan: Plan, answer: SendResult | DryRun) -> Message:
         "credits": answer.credits,
         "simulated": plan.options.dry_run,
         "creditsNeeded": answer.credits_needed if isinstance(answer, DryRun) else None,
-        "scheduled": plan.schedule is not None,
+        "scheduled": plan.schedule is not None and not plan.options.dry_run,  # a dry run leaves nothing waiting
         "scheduledAt": plan.schedule.iso if plan.schedule else None,
         "campaignName": request.campaign_name,
         "replacedCharacters": plan.replaced,

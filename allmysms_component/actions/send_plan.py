@@ -15,6 +15,7 @@ from ..api import SmsRequest
 from ..context import Context
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
+from ..rules.campaign import campaign_name
 from ..rules.options import SendOptions, send_options
 from .common import incoming_body, optional_text
 
@@ -73,7 +74,8 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
                             max_parts=options.max_parts, stop_mention=options.marketing)
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
                          cli_msg_id=_cli_msg_id(msg), date=schedule.api_date if schedule else None,
-                         campaign_name=optional_text(body, "campaignName"))
+                         campaign_name=campaign_name(optional_text(body, "campaignName"),
+                                                     label=schema.label("campaignName")))
     return Plan(request, numbers, prepared, account, options, schedule, replaced)
 
 
@@ -99,9 +101,18 @@ def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
     send_at = optional_text(body, "sendAt")
     if send_at is None:
         return None
-    from ..rules.schedule import parse_send_at
+    from ..rules.schedule import read_send_at
 
-    return parse_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+    return read_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+
+
+def still_to_come(plan: Plan, ctx: Context) -> None:
+    """InvalidInputError when the plan's Send at has passed (checked at the last moment before the request)."""
+    if plan.schedule is not None:
+        from ..rules.schedule import require_future
+
+        require_future(plan.schedule, now=datetime.now(timezone.utc),
+                       label=ctx.descriptor.action(ACTION).label("sendAt"))
 
 
 def _cli_msg_id(msg: object) -> str:

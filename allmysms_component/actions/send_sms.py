@@ -16,7 +16,7 @@ from pysailor import Message, sending
 from .. import context
 from ..api import AllMySmsClient, SendResult
 from . import output
-from .send_plan import ACTION, Plan, log_plan, plan
+from .send_plan import ACTION, Plan, log_plan, plan, still_to_come
 
 __all__ = ["ACTION", "process"]
 
@@ -29,6 +29,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     ctx = context.current()
     planned = plan(msg, cfg, ctx)
     if planned.options.dry_run:  # sends nothing: no journal entry
+        still_to_come(planned, ctx)
         log_plan(planned)
         return output.message(planned, _simulate(ctx.client, planned))
     # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
@@ -36,8 +37,10 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     replay = gate.before_send(withheld={"text": planned.prepared.text})
     if replay is not None:
         return replay[0]
-    log_plan(planned)
     try:
+        # After the journal: a redelivery past its Send at replays, or may have been sent; never "fix the time"
+        still_to_come(planned, ctx)
+        log_plan(planned)
         result = _send(ctx.client, planned, started)
     except BaseException as exc:
         gate.failed(exc)

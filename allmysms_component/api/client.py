@@ -28,7 +28,7 @@ from .wire import (
 )
 
 if TYPE_CHECKING:  # the campaign calls' module is loaded by those calls: a plain send does not need it
-    from .campaigns import DeliveryReports
+    from .campaigns import Cancellation, DeliveryReports
 
 DEFAULT_USER_AGENT = f"allmysms-component python-requests/{requests.__version__}"
 DEFAULT_TIMEOUTS = Timeouts()
@@ -88,10 +88,11 @@ class AllMySmsClient:
                                    secret=credentials.api_key)
         return read_acks(body, credentials, campaign_id)
 
-    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> None:
-        """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
+    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> Cancellation:
+        """Cancel a scheduled campaign (or learn it was already); CampaignNotPendingError when AllMySMS has no
+        pending one with this id."""
         from .campaigns import read_delete
 
         body = self.transport.post(path("deleteCampaign"), form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
-        read_delete(body, credentials, campaign_id)
+        return read_delete(body, credentials, campaign_id)
