@@ -1,8 +1,11 @@
 """The process's one shared state: deployment settings, the AllMySMS client and its pool, component.json.
 
-Built lazily on first use from the environment. A changed environment takes effect for the next message
-(settings are re-parsed only when one of their variables changed, and the client is rebuilt only when its URL,
-timeouts or pool size did). Tests, the command line and embedding applications replace it with :func:`use`.
+One context per process, handed in or built once. The platform calls ``process(msg, cfg, snapshot)`` with no
+context argument, so an action finds it in one place, :func:`current`: the context handed in with :func:`use`
+(or :func:`using`, for a block), else the one built from the environment on first use and kept for the life of
+the process. The environment is read that once, never per message; changing a setting means a new process (as
+the platform does on redeploy) or a new context handed in. The command line, tests and embedding applications
+build their own (:class:`Context`, :func:`from_env`) and hand it in.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pysailor import Descriptor, component_json_path
 
 from .api import AllMySmsClient
 from .errors import InvalidInputError
-from .settings import Settings, raw_values
+from .settings import Settings
 
 _PACKAGE = Path(__file__).resolve().parent
 # A source checkout (how the platform runs it) has the file at the repository root; a wheel carries a copy.
@@ -59,13 +62,6 @@ class Context:
                 client = self._client
         return client
 
-    def with_settings(self, settings: Settings) -> Context:
-        """A context for other settings, keeping the client when its URL, timeouts and pool size are the same."""
-        same_pool = ((settings.api_url, settings.timeouts, settings.pool_size(self.concurrency))
-                     == (self.settings.api_url, self.settings.timeouts, self.settings.pool_size(self.concurrency)))
-        return Context(settings, descriptor=self.descriptor, client=self._client if same_pool else None,
-                       concurrency=self.concurrency)
-
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -74,54 +70,50 @@ class Context:
         return f"Context({self.settings!r})"
 
 
-class _State:
-    """What :func:`current` answers: the explicit context, or one that follows the environment."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.explicit: Context | None = None
-        self.from_env: tuple[tuple[str, ...], Context] | None = None
+def from_env(env: Mapping[str, str]) -> Context:
+    """A context for the deployment settings in ``env`` (ALLMYSMS_*); a refused value raises ConfigurationError."""
+    return Context(Settings.from_env(env))
 
 
-_state = _State()
+_lock = threading.Lock()
+_context: Context | None = None
+_built_here = False  # built by current() from the environment, so closed here when replaced
 
 
-def current(env: Mapping[str, str] | None = None) -> Context:
-    """The context for the next message: the one set with :func:`use`, else one built from the environment."""
-    explicit = _state.explicit
-    if explicit is not None:
-        return explicit
-    raw = raw_values(os.environ if env is None else env)
-    cached = _state.from_env
-    if cached is not None and cached[0] == raw:
-        return cached[1]
-    with _state.lock:
-        cached = _state.from_env
-        if cached is None or cached[0] != raw:
-            settings = Settings.parse(raw)  # a refused value raises here, for this message, and is not kept
-            context = cached[1].with_settings(settings) if cached else Context(settings)
-            _state.from_env = cached = (raw, context)
-    return cached[1]
+def current() -> Context:
+    """The process's context: the one handed in with :func:`use`, else the one built from ``os.environ`` on
+    first use. A refused setting raises ConfigurationError here, for this message, and nothing is kept."""
+    global _context, _built_here
+    context = _context
+    if context is None:
+        with _lock:
+            if _context is None:
+                _context, _built_here = from_env(os.environ), True
+            context = _context
+    return context
 
 
 def use(context: Context | None) -> None:
-    """Replace the process-wide context; None goes back to following the environment (and closes the pools
-    built from it)."""
-    with _state.lock:
-        _state.explicit = context
-        if context is None and _state.from_env is not None:
-            _state.from_env[1].close()
-            _state.from_env = None
+    """Hand in the process-wide context; None: build it from the environment again on next use. A context
+    :func:`current` built is closed when replaced (its pool with it); one handed in is left to its owner."""
+    previous, built_here = _swap(context, False)
+    if built_here and previous is not None:
+        previous.close()
 
 
 @contextlib.contextmanager
 def using(context: Context) -> Iterator[Context]:
-    """Use ``context`` while the block runs, then the one before it."""
-    with _state.lock:
-        previous = _state.explicit
-        _state.explicit = context
+    """Use ``context`` while the block runs, then exactly the one before it."""
+    previous = _swap(context, False)
     try:
         yield context
     finally:
-        with _state.lock:
-            _state.explicit = previous
+        _swap(*previous)
+
+
+def _swap(context: Context | None, built_here: bool) -> tuple[Context | None, bool]:
+    global _context, _built_here
+    with _lock:
+        previous = _context, _built_here
+        _context, _built_here = context, built_here
+    return previous

@@ -7,7 +7,6 @@ raised before any HTTP request.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,8 +52,9 @@ class Settings:
     max_connections_set: bool = False  # ALLMYSMS_MAX_CONNECTIONS was given: it wins over the concurrency
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        return cls.parse(raw_values(os.environ if env is None else env))
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Settings from ``env`` (the process's environment is read once, by ``context.current``)."""
+        return cls.parse(raw_values(env))
 
     @classmethod
     def parse(cls, raw: tuple[str, ...]) -> Settings:
@@ -83,7 +83,7 @@ class Settings:
 
 
 def raw_values(env: Mapping[str, str]) -> tuple[str, ...]:
-    """The raw values Settings are parsed from: cheap to read and compare on every message."""
+    """The raw values Settings are parsed from, in ENV_VARS' order."""
     return tuple(env.get(name, "") for name in ENV_VARS)
 
 

@@ -1,12 +1,16 @@
-"""Shared fixtures: a clean AllMySMS environment per test, the mocked AllMySMS API and its canned answers, and
-the session's real services (RabbitMQ, Redis), started once for the worker, journal and chaos tests."""
+"""Shared fixtures: a clean AllMySMS environment per test, the component's deployment as an explicit context,
+the mocked AllMySMS API and its canned answers, and the session's real services (RabbitMQ, Redis), started once
+for the worker, journal and chaos tests."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from requests import PreparedRequest
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
+from allmysms_component.settings import Settings
 
 from .services import redis_server
 from .worker.broker import PrivateBroker, available
@@ -87,13 +92,49 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     yield
-    context.use(None)  # back to following the environment, with fresh connection pools
+    context.use(None)  # the next test starts from a context built afresh (default settings)
+
+
+Deploy = Callable[..., context.Context]
 
 
 @pytest.fixture
-def trial_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "demo")
-    monkeypatch.setenv("ALLMYSMS_TRIAL_API_KEY", TRIAL_API_KEY)
+def deployment() -> Iterator[Deploy]:
+    """Deploys the component with settings, the way a deployment's ALLMYSMS_* variables would, as an explicit
+    context handed in with ``context.use``: ``deployment(api_url=sim.url)`` (Settings fields) or
+    ``deployment(Settings.from_env({...}))``; each call adds to what the test deployed before. The contexts are
+    closed and the process's context reset after the test."""
+    deployed = Settings()
+    made: list[context.Context] = []
+
+    def deploy(settings: Settings | None = None, **fields: Any) -> context.Context:
+        nonlocal deployed
+        deployed = dataclasses.replace(settings or deployed, **fields)
+        made.append(context.Context(deployed))
+        context.use(made[-1])
+        return made[-1]
+
+    yield deploy
+    context.use(None)
+    for made_context in made:
+        made_context.close()
+
+
+def fresh_process(script: str, env: Mapping[str, str]) -> Any:
+    """The JSON a Python ``script`` prints last, run in a fresh interpreter started with ``env`` (and none of the
+    test's own ALLMYSMS_* variables), as the platform starts a step: how a test reaches the context a process
+    builds from its environment, without changing this process's."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("ALLMYSMS_")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**inherited, **env}, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture
+def trial_env(deployment: Deploy) -> None:
+    """A deployment with a trial (demo) account."""
+    deployment(trial_login="demo", trial_api_key=TRIAL_API_KEY)
 
 
 AMQP_URL_VARIABLE = "ALLMYSMS_TEST_AMQP_URL"

@@ -17,7 +17,7 @@ import responses
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Deploy
 
 CFG = {"login": "me", "apiKey": API_KEY}
 SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
@@ -70,11 +70,11 @@ def clock_fixture() -> Clock:
 
 
 @pytest.fixture(name="simulator")
-def simulator_fixture(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> Iterator[AllMySmsSimulator]:
+def simulator_fixture(deployment: Deploy, clock: Clock) -> Iterator[AllMySmsSimulator]:
     """The AllMySMS simulator over real sockets, with the component pointed at it and a movable clock."""
     with AllMySmsSimulator(accounts=[Account(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key),
                                      Account("trial", "trial-key")],
                            blacklist=["33600000666"], clock=clock,
                            delivery={"33611111111": "delivered", "33622222222": "failed"}) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url)
         yield sim

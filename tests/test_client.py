@@ -31,7 +31,7 @@ from allmysms_component.errors import (
 from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Timeouts
 
-from .conftest import API_KEY, BASE, INFO, SEND, SIMULATE, answer, form_of, refused_connection
+from .conftest import API_KEY, BASE, INFO, SEND, SIMULATE, Deploy, answer, form_of, refused_connection
 
 CREDENTIALS = Credentials("me", API_KEY)
 REQUEST = SmsRequest(text="Hello", sender="MyShop", recipients=["33612345678", "33698765432"], cli_msg_id="m-1")
@@ -402,19 +402,17 @@ def test_get_info_with_bad_credentials_raises_authentication_error(api: response
 
 # -- the connection pool ----------------------------------------------------------------------------------
 
-def test_the_shared_client_is_one_per_url_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", BASE)
+def test_the_shared_client_is_one_per_context_with_its_url_and_timeouts(deployment: Deploy) -> None:
+    deployment(api_url=BASE)
     first = context.current().client
     assert context.current().client is first
-    monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "demo")  # a setting the client does not depend on
-    assert context.current().client is first
-    monkeypatch.setenv("ALLMYSMS_READ_TIMEOUT", "5")
+    deployment(timeouts=Timeouts(read=5))  # another deployment, another pool
     assert context.current().client is not first
     assert context.current().client.timeouts == Timeouts(read=5)
 
 
-def test_threads_asking_at_once_get_the_same_shared_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", "https://other.example")
+def test_threads_asking_at_once_get_the_same_shared_client(deployment: Deploy) -> None:
+    deployment(api_url="https://other.example")
     seen: list[AllMySmsClient] = []
     barrier = threading.Barrier(8)
 

@@ -27,9 +27,3 @@ def test_by_default_the_pool_holds_every_send_in_flight(concurrency: int, expect
 def test_an_explicit_setting_wins_over_the_concurrency(raw: str) -> None:
     context = Context(Settings.from_env({"ALLMYSMS_MAX_CONNECTIONS": raw}), concurrency=50)
     assert pool_size(context) == int(raw)
-
-
-def test_new_settings_keep_the_concurrency() -> None:
-    context = Context(Settings.from_env({}), concurrency=50)
-    renewed = context.with_settings(Settings.from_env({"ALLMYSMS_READ_TIMEOUT": "10"}))
-    assert pool_size(renewed) == 50

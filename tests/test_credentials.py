@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from allmysms_component.errors import ConfigurationError
@@ -78,12 +76,11 @@ def test_none_configuration_means_trial_mode() -> None:
     assert resolve(None, TRIAL).trial is True
 
 
-@pytest.mark.usefixtures("trial_env")
 def test_trial_mode_uses_the_account_from_the_environment() -> None:
-    account = resolve({}, Settings.from_env())
+    env = {"ALLMYSMS_TRIAL_LOGIN": "demo", "ALLMYSMS_TRIAL_API_KEY": TRIAL_KEY}
+    account = resolve({}, Settings.from_env(env))
     assert account.trial is True
-    assert account.credentials == Credentials(os.environ["ALLMYSMS_TRIAL_LOGIN"],
-                                              os.environ["ALLMYSMS_TRIAL_API_KEY"])
+    assert account.credentials == Credentials(env["ALLMYSMS_TRIAL_LOGIN"], env["ALLMYSMS_TRIAL_API_KEY"])
 
 
 @pytest.mark.parametrize("settings", [
@@ -101,7 +98,7 @@ def test_trial_mode_without_a_trial_account_names_both_variables(settings: Setti
 
 def test_trial_mode_without_environment_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
-        resolve(None, Settings.from_env())
+        resolve(None, Settings.from_env({}))
 
 
 # --- malformed configuration -------------------------------------------------------------------------------

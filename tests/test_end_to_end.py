@@ -18,7 +18,10 @@ from allmysms_component.errors import (
     ServiceUnavailableError,
 )
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator, Fault
+from allmysms_component.settings import Timeouts
 from allmysms_component.verify_credentials import verify
+
+from .conftest import Deploy
 
 CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
 
@@ -32,18 +35,18 @@ def sends(simulator: AllMySmsSimulator) -> int:
 
 
 @pytest.fixture
-def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
+def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
     with AllMySmsSimulator(accounts=[Account(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key),
                                      Account("trial", "trial-key"), Account("broke", "broke-key", credits=0)],
                            blacklist=["33600000666"]) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url)
         yield sim
 
 
 @pytest.fixture
-def tls_simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
+def tls_simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
     with AllMySmsSimulator(tls=True) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url)
         yield sim
 
 
@@ -72,9 +75,8 @@ def test_numbers_the_api_refuses_are_reported_and_the_others_sent(simulator: All
 
 
 def test_trial_mode_uses_the_demo_account_prefix_and_two_recipients(simulator: AllMySmsSimulator,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "trial")
-    monkeypatch.setenv("ALLMYSMS_TRIAL_API_KEY", "trial-key")
+                                                                    deployment: Deploy) -> None:
+    deployment(trial_login="trial", trial_api_key="trial-key")
     body = process(message("33600000001, 33600000002, 33600000003"), {"login": "", "apiKey": ""})["body"]
     assert [sms.login for sms in simulator.received] == ["trial", "trial"]
     assert simulator.received[0].text == "TRIAL USE: Hello"
@@ -161,8 +163,8 @@ def test_a_connection_closed_before_the_answer_is_never_retried(simulator: AllMy
 
 
 def test_an_answer_slower_than_the_read_timeout_is_never_retried(simulator: AllMySmsSimulator,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_READ_TIMEOUT", "0.2")
+                                                                 deployment: Deploy) -> None:
+    deployment(timeouts=Timeouts(read=0.2))
     simulator.inject(Fault.delay(30), endpoint="sendSms")
     with pytest.raises(OutcomeUnknownError, match=r"within 0\.2 s"):
         process(message(), CFG)

@@ -34,6 +34,9 @@ from allmysms_component.errors import (
 )
 from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import Account, AllMySmsSimulator, Fault
+from allmysms_component.settings import Timeouts
+
+from .conftest import Deploy
 
 API_KEY = "matrix-S3cret-Key-424242"
 CFG = {"login": "matrix", "apiKey": API_KEY}
@@ -94,11 +97,9 @@ MATRIX: dict[str, Row] = {
 
 
 @pytest.fixture
-def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
-    monkeypatch.setenv("ALLMYSMS_CONNECT_TIMEOUT", str(CONNECT_TIMEOUT))
-    monkeypatch.setenv("ALLMYSMS_READ_TIMEOUT", str(READ_TIMEOUT))
+def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
     with AllMySmsSimulator(accounts=[Account("matrix", API_KEY)]) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url, timeouts=Timeouts(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT))
         yield sim
 
 
@@ -160,10 +161,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_a_refused_connection_is_tried_three_times_then_rebounds(monkeypatch: pytest.MonkeyPatch,
+def test_a_refused_connection_is_tried_three_times_then_rebounds(deployment: Deploy,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", f"http://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("ALLMYSMS_CONNECT_TIMEOUT", str(CONNECT_TIMEOUT))
+    deployment(api_url=f"http://127.0.0.1:{free_port()}", timeouts=Timeouts(connect=CONNECT_TIMEOUT))
     outcome, elapsed = timed_process(caplog)
     assert type(outcome) is ServiceUnavailableError
     assert "after 3 tries" in str(outcome)
@@ -172,7 +172,7 @@ def test_a_refused_connection_is_tried_three_times_then_rebounds(monkeypatch: py
     assert_no_key_anywhere(caplog, outcome)
 
 
-def test_an_unresolvable_host_is_tried_three_times_then_rebounds(monkeypatch: pytest.MonkeyPatch,
+def test_an_unresolvable_host_is_tried_three_times_then_rebounds(monkeypatch: pytest.MonkeyPatch, deployment: Deploy,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
     lookups: list[str] = []
     real_getaddrinfo = socket.getaddrinfo
@@ -185,7 +185,7 @@ def test_an_unresolvable_host_is_tried_three_times_then_rebounds(monkeypatch: py
         return real_getaddrinfo(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setenv("ALLMYSMS_API_URL", "https://api.allmysms.invalid")
+    deployment(api_url="https://api.allmysms.invalid")
     outcome, elapsed = timed_process(caplog)
     assert type(outcome) is ServiceUnavailableError
     assert "NameResolutionError" in str(outcome)

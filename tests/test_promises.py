@@ -22,7 +22,7 @@ from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 from allmysms_component.sandbox.rules import sms_parts
 from pysailor import execute, new_message
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Deploy
 
 SEND = "https://api.allmysms.com/http/9.0/sendSms/"
 CFG = {"login": "me", "apiKey": API_KEY}
@@ -54,9 +54,9 @@ def api() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
+def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
     with AllMySmsSimulator(blacklist=[REFUSED_BY_THE_API]) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url)
         yield sim
 
 

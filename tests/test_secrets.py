@@ -46,7 +46,7 @@ SCENARIOS: dict[str, Callable[[responses.RequestsMock], None]] = {
 @pytest.fixture
 def no_waiting() -> None:
     """The retries of the "refused" scenario, without their back-off waits."""
-    settings = Settings.from_env()
+    settings = Settings()
     context.use(context.Context(settings, client=AllMySmsClient(settings.api_url, sleep=lambda seconds: None)))
 
 

@@ -17,8 +17,9 @@ from allmysms_component.errors import (
     InvalidInputError,
     OutcomeUnknownError,
 )
+from allmysms_component.settings import Settings
 
-from .conftest import API_KEY, SEND, TRIAL_API_KEY, answer, form_of, sent_to_everyone
+from .conftest import API_KEY, SEND, TRIAL_API_KEY, Deploy, answer, form_of, sent_to_everyone
 
 CFG = {"login": "me", "apiKey": API_KEY}
 
@@ -235,18 +236,16 @@ def test_every_input_problem_is_listed_at_once(api: responses.RequestsMock) -> N
 
 
 def test_a_plain_http_api_url_off_loopback_is_refused_before_any_request(
-        api: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", "http://api.allmysms.com")
-    with pytest.raises(ConfigurationError, match="ALLMYSMS_API_URL"):
-        process(message(), CFG)
+        api: responses.RequestsMock) -> None:
+    with pytest.raises(ConfigurationError, match="ALLMYSMS_API_URL"):  # the deployment's context is not built
+        context.from_env({"ALLMYSMS_API_URL": "http://api.allmysms.com"})
     assert len(api.calls) == 0
 
 
 # -- deployment settings and faults -----------------------------------------------------------------------
 
-def test_the_api_url_comes_from_the_environment(api: responses.RequestsMock,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", "http://127.0.0.1:8099/")
+def test_the_api_url_comes_from_the_environment(api: responses.RequestsMock, deployment: Deploy) -> None:
+    deployment(Settings.from_env({"ALLMYSMS_API_URL": "http://127.0.0.1:8099/"}))
     api.post("http://127.0.0.1:8099/http/9.0/sendSms/", json=answer("send_sent"))
     assert process(message(), CFG)["body"]["status"] == 100
 

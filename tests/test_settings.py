@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from allmysms_component import context
 from allmysms_component.errors import ConfigurationError
 from allmysms_component.settings import (
     DEFAULT_API_URL,
@@ -22,7 +23,7 @@ def test_default_api_url_is_the_allmysms_https_api() -> None:
 
 
 def test_default_api_url_when_the_process_environment_has_none() -> None:
-    assert Settings.from_env().api_url == "https://api.allmysms.com"
+    assert context.current().settings.api_url == "https://api.allmysms.com"
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\n"], ids=["empty", "spaces", "newline"])
@@ -30,9 +31,9 @@ def test_blank_api_url_means_the_default(value: str) -> None:
     assert Settings.from_env({"ALLMYSMS_API_URL": value}).api_url == DEFAULT_API_URL
 
 
-def test_api_url_is_read_from_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", "https://sandbox.example.com")
-    assert Settings.from_env().api_url == "https://sandbox.example.com"
+def test_api_url_is_read_from_the_environment() -> None:
+    assert Settings.from_env({"ALLMYSMS_API_URL": "https://sandbox.example.com"}).api_url == \
+        "https://sandbox.example.com"
 
 
 def test_api_url_is_stripped_of_surrounding_whitespace() -> None:
@@ -139,10 +140,9 @@ def test_blank_timeout_means_the_default() -> None:
     assert timeouts == Timeouts()
 
 
-def test_timeouts_are_read_from_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_CONNECT_TIMEOUT", "3")
-    monkeypatch.setenv("ALLMYSMS_READ_TIMEOUT", "12")
-    assert Settings.from_env().timeouts == Timeouts(connect=3.0, read=12.0)
+def test_timeouts_are_read_from_the_environment() -> None:
+    env = {"ALLMYSMS_CONNECT_TIMEOUT": "3", "ALLMYSMS_READ_TIMEOUT": "12"}
+    assert Settings.from_env(env).timeouts == Timeouts(connect=3.0, read=12.0)
 
 
 @pytest.mark.parametrize("raw", ["abc", "5s", "0", "0.0", "-1", "-0", "301", "1e9", "nan",
@@ -168,10 +168,8 @@ def test_trial_account_is_blank_when_unset() -> None:
     assert settings.trial_api_key == ""
 
 
-def test_trial_account_is_read_from_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_TRIAL_LOGIN", "demo")
-    monkeypatch.setenv("ALLMYSMS_TRIAL_API_KEY", SECRET)
-    settings = Settings.from_env()
+def test_trial_account_is_read_from_the_environment() -> None:
+    settings = Settings.from_env({"ALLMYSMS_TRIAL_LOGIN": "demo", "ALLMYSMS_TRIAL_API_KEY": SECRET})
     assert (settings.trial_login, settings.trial_api_key) == ("demo", SECRET)
 
 

@@ -18,7 +18,7 @@ from allmysms_component.errors import ConfigurationError, OutcomeUnknownError, S
 from allmysms_component.rules.account import Credentials
 from allmysms_component.settings import Timeouts
 
-from .conftest import API_KEY
+from .conftest import API_KEY, Deploy
 from .scripted_server import ScriptedServer, answer, hold, read_request
 
 CREDENTIALS = Credentials("me", API_KEY)
@@ -211,7 +211,7 @@ def test_the_servers_keep_alive_timeout_lowers_the_bound(clock: FakeClock) -> No
 
 # --- 17. more threads than connections wait for a free one ------------------------------------------------
 
-def test_more_threads_than_connections_share_the_pool_without_discarding(monkeypatch: pytest.MonkeyPatch,
+def test_more_threads_than_connections_share_the_pool_without_discarding(deployment: Deploy,
                                                                          caplog: pytest.LogCaptureFixture) -> None:
     def slow(connection: socket.socket, index: int) -> None:
         while read_request(connection) is not None:
@@ -221,8 +221,7 @@ def test_more_threads_than_connections_share_the_pool_without_discarding(monkeyp
     caplog.set_level(logging.WARNING, logger="urllib3")
     threads, errors = 8, list[Exception]()
     with ScriptedServer(slow) as api:
-        monkeypatch.setenv("ALLMYSMS_API_URL", api.url)
-        monkeypatch.setenv("ALLMYSMS_MAX_CONNECTIONS", "2")
+        deployment(api_url=api.url, max_connections=2)
         client = context.current().client
         start = threading.Barrier(threads)
 

@@ -8,7 +8,7 @@ import responses
 
 from allmysms_component.verify_credentials import verify
 
-from .conftest import API_KEY, INFO, SEND, answer
+from .conftest import API_KEY, INFO, SEND, answer, fresh_process
 
 
 def test_valid_credentials_are_verified_with_one_get_info_call(api: responses.RequestsMock) -> None:
@@ -57,10 +57,14 @@ def test_a_network_failure_says_the_check_could_not_be_made(api: responses.Reque
     assert result["reason"].startswith("The credentials could not be checked")
 
 
-def test_a_bad_deployment_setting_is_reported_not_raised(api: responses.RequestsMock,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLMYSMS_API_URL", "ftp://x")
-    result = verify({"login": "me", "apiKey": API_KEY})
+def test_a_bad_deployment_setting_is_reported_not_raised() -> None:
+    result = fresh_process(f"""
+import json, responses
+from allmysms_component.verify_credentials import verify
+with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+    result = verify({{"login": "me", "apiKey": {API_KEY!r}}})
+print(json.dumps({{**result, "calls": len(api.calls)}}))
+""", {"ALLMYSMS_API_URL": "ftp://x"})
     assert result["verified"] is False
     assert "ALLMYSMS_API_URL" in result["reason"]
-    assert len(api.calls) == 0
+    assert result["calls"] == 0

@@ -12,11 +12,8 @@ import logging
 
 from pysailor import Message, new_message
 
-from .. import context
 from ..errors import AllMySmsError, MalformedResponseError, OutcomeUnknownError
-from ..rules import campaign
-from ..rules.account import resolve
-from .common import incoming_body
+from .common import account_call
 
 ACTION = "cancelScheduledSend"
 
@@ -25,12 +22,10 @@ log = logging.getLogger(__name__)
 
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """Cancel the scheduled campaign in the message's ``campaignId``."""
-    ctx = context.current()
-    schema = ctx.descriptor.action(ACTION)
-    campaign_id = campaign.campaign_id(incoming_body(msg, schema)["campaignId"], label=schema.label("campaignId"))
-    account = resolve(cfg, ctx.settings)
+    call = account_call(cfg, msg, campaign_of=ACTION)
+    campaign_id, account = call.campaign_id, call.account
     try:
-        cancellation = ctx.client.delete_campaign(account.credentials, campaign_id)
+        cancellation = call.context.client.delete_campaign(account.credentials, campaign_id)
     except OutcomeUnknownError as exc:
         raise OutcomeUnknownError(_unknown(exc, campaign_id), status=exc.status) from None
     except MalformedResponseError as exc:

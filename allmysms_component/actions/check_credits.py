@@ -7,9 +7,8 @@ import logging
 
 from pysailor import Message, new_message
 
-from .. import context
-from ..rules.account import resolve
 from ..rules.credits import CREDITS_PER_PART_FRANCE, estimated_parts_to_france
+from .common import account_call
 
 ACTION = "checkCredits"
 
@@ -18,9 +17,9 @@ log = logging.getLogger(__name__)
 
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """The account's credits; the incoming message only triggers the check."""
-    ctx = context.current()
-    account = resolve(cfg, ctx.settings)
-    info = ctx.client.get_info(account.credentials)
+    call = account_call(cfg)
+    account = call.account
+    info = call.context.client.get_info(account.credentials)
     estimate = estimated_parts_to_france(info.credits)
     log.info("AllMySMS account %r: %s credits left, about %s SMS part(s) to France%s", info.status_text,
              "?" if info.credits is None else f"{info.credits:g}", "?" if estimate is None else estimate,

@@ -14,14 +14,11 @@ from typing import Any
 
 from pysailor import Message, new_message
 
-from .. import context
 from ..api.campaigns import Ack
-from ..rules import campaign
-from ..rules.account import resolve
 from ..rules.echo import clip
 from ..rules.reports import meaning
 from ..rules.schedule import paris_iso
-from .common import incoming_body
+from .common import account_call
 
 ACTION = "getDeliveryReports"
 TEXT_MAX = 100                    # characters of a number, comment or date AllMySMS answers: its own are under 40
@@ -32,11 +29,9 @@ log = logging.getLogger(__name__)
 
 def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     """The delivery reports of the campaign in the message's ``campaignId``."""
-    ctx = context.current()
-    schema = ctx.descriptor.action(ACTION)
-    campaign_id = campaign.campaign_id(incoming_body(msg, schema)["campaignId"], label=schema.label("campaignId"))
-    account = resolve(cfg, ctx.settings)
-    reports = ctx.client.get_acks(account.credentials, campaign_id)
+    call = account_call(cfg, msg, campaign_of=ACTION)
+    campaign_id, account = call.campaign_id, call.account
+    reports = call.context.client.get_acks(account.credentials, campaign_id)
     counts = reports.totals
     if reports.available:
         log.info("Delivery reports of campaign %s: %s", campaign_id,

@@ -70,9 +70,9 @@ def send(args: argparse.Namespace) -> int:
     if args.max_parts is not None:
         settings["maxSmsParts"] = str(args.max_parts)
     msg = pysailor.new_incoming(body)
-    with Sending() as sending, _api(args.sandbox) as simulator:
+    with Sending() as sending, _deployment(args.sandbox) as (ctx, simulator):
         cfg = step_config(None, sandbox=simulator is not None, settings=settings)
-        process = _load_process(ACTION)
+        process = ctx.descriptor.function(ACTION).process
         sending.arm()
         execution = pysailor.execute(process, msg, cfg)
         _print_events(execution, indent=2)
@@ -101,12 +101,12 @@ def run(args: argparse.Namespace) -> int:
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
-    with Sending() as sending, _api(args.sandbox) as simulator:
-        for key in unknown_settings(cfg, args.action):
+    with Sending() as sending, _deployment(args.sandbox) as (ctx, simulator):
+        for key in unknown_settings(cfg, args.action, ctx.descriptor):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
                   f"of {args.action}: it is ignored", file=sys.stderr)
         cfg = step_config(cfg, sandbox=simulator is not None)
-        process = _load_process(args.action)
+        process = ctx.descriptor.function(args.action).process
         sending.arm()
         execution = pysailor.execute(process, msg, cfg, snapshot)
         _print_events(execution)
@@ -122,7 +122,7 @@ def verify(args: argparse.Namespace) -> int:
         cfg = sandbox_cfg() if args.sandbox else credentials_from_env_or_prompt()
     if isinstance(cfg, dict) and "cfg" in cfg:
         cfg = cfg["cfg"]
-    with _api(args.sandbox):
+    with _deployment(args.sandbox):
         result = pysailor.verify(check, cfg)
     print_json(result)
     return EXIT_OK if result.get("verified") else EXIT_ERROR
@@ -206,28 +206,24 @@ def service(args: argparse.Namespace) -> int:
     return run_service(args.method, verify)
 
 
-def _load_process(action: str) -> pysailor.Process:
-    return context.current().descriptor.function(action).process
-
-
 @contextlib.contextmanager
-def _api(sandbox: bool) -> Iterator[Any]:
-    """With --sandbox: a simulator in this process, and the component's context pointed at it while the block
-    runs (the deployment's other settings, such as timeouts, still come from the environment)."""
-    if not sandbox:
-        yield None
-        return
-    from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
+def _deployment(sandbox: bool) -> Iterator[tuple[context.Context, Any]]:
+    """The component's context for this command, built once from the environment's ALLMYSMS_* settings and handed
+    in while the block runs (os.environ is never written). With --sandbox, a simulator in this process too, and
+    the context pointed at it (its own trial account; the other settings, such as timeouts, still the
+    environment's)."""
+    settings = Settings.from_env(os.environ)
+    with contextlib.ExitStack() as stack:
+        simulator = None
+        if sandbox:
+            from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
 
-    with AllMySmsSimulator() as simulator:
-        settings = dataclasses.replace(Settings.from_env(), api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
-                                       trial_api_key=TRIAL_ACCOUNT.api_key)
-        sandboxed = context.Context(settings)
-        try:
-            with context.using(sandboxed):
-                yield simulator
-        finally:
-            sandboxed.close()
+            simulator = stack.enter_context(AllMySmsSimulator())
+            settings = dataclasses.replace(settings, api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
+                                           trial_api_key=TRIAL_ACCOUNT.api_key)
+        ctx = context.Context(settings)
+        stack.callback(ctx.close)
+        yield stack.enter_context(context.using(ctx)), simulator
 
 
 def _print_events(execution: pysailor.Execution, indent: int | None = None) -> None:

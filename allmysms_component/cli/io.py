@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from pysailor import json_text
-
-from .. import context
+from pysailor import Descriptor, json_text
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -84,12 +82,11 @@ def step_config(cfg: Any, *, sandbox: bool, settings: Mapping[str, str] | None =
     return {**credentials, **(cfg or {}), **(settings or {})}
 
 
-def unknown_settings(cfg: Any, action: str) -> list[str]:
+def unknown_settings(cfg: Any, action: str, descriptor: Descriptor) -> list[str]:
     """Keys of ``cfg`` that are neither credentials, settings of ``action``, nor the platform's own (``_x``):
     ignored by the action, so a misspelt "dryRun" would send for real. The command line warns about them."""
     if not isinstance(cfg, dict):
         return []
-    descriptor = context.current().descriptor
     known = set(descriptor.data.get("credentials", {}).get("fields", {})) | set(descriptor.setting_labels(action))
     return [key for key in cfg if key not in known and not str(key).startswith("_")]
 

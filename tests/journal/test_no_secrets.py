@@ -13,6 +13,7 @@ from allmysms_component.journal import Journal, JournalGate, SendKey
 from allmysms_component.journal.memory_store import MemoryStore
 from allmysms_component.sandbox import Account, AllMySmsSimulator
 
+from ..conftest import Deploy
 from .conftest import JournalFactory
 from .helpers import guarded_send
 
@@ -22,9 +23,9 @@ TEXT = "Votre code d'accès est 7Q9Z-ÉTÉ, valable 10 minutes 🔐"
 
 
 @pytest.fixture
-def simulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AllMySmsSimulator]:
+def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
     with AllMySmsSimulator(accounts=[Account(LOGIN, API_KEY)]) as sim:
-        monkeypatch.setenv("ALLMYSMS_API_URL", sim.url)
+        deployment(api_url=sim.url)
         yield sim
 
 
