@@ -20,6 +20,7 @@ from pamqp import encode
 
 from ..errors import ConfigurationError
 from ..runtime import error_payload
+from ..settings import deployment_env
 from . import component, headers, journaling, service, stepdata
 from .cipher import Cipher
 from .codec import error_body
@@ -35,7 +36,7 @@ STARTUP_ERROR_TIMEOUT = 10.0  # s to publish the start-up error before giving up
 
 
 def run_worker(env: Mapping[str, str] | None = None) -> int:
-    env = os.environ if env is None else env
+    env = deployment_env(os.environ if env is None else env)
     try:
         settings = WorkerSettings.from_env(env)
         journal = journaling.open_from_env(env)
