@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allmysms_component.worker.dialect import FERRYMAN_REQUIRED, SAILOR_REQUIRED, Dialect, DialectError, choose
+from pysailor.worker.dialect import FERRYMAN_REQUIRED, SAILOR_REQUIRED, Dialect, DialectError, choose
 
 
 def sailor_env() -> dict[str, str]:
@@ -37,9 +37,12 @@ def test_neither_set_is_one_line_naming_what_each_lacks() -> None:
     text = str(caught.value)
     assert "\n" not in text
     sailor_part, oih_part = text.split("for the Open Integration Hub")
-    assert "ELASTICIO_PUBLISH_MESSAGES_TO" in sailor_part and "ELASTICIO_MESSAGE_CRYPTO_IV" in sailor_part
-    assert "ELASTICIO_BACKCHANNEL_EXCHANGE" in oih_part and "ELASTICIO_COMP_ID" in oih_part
-    assert "ELASTICIO_AMQP_URI" not in text and "ELASTICIO_NODE_EXCHANGE" not in text  # they are set
+    assert "ELASTICIO_PUBLISH_MESSAGES_TO" in sailor_part
+    assert "ELASTICIO_MESSAGE_CRYPTO_IV" in sailor_part
+    assert "ELASTICIO_BACKCHANNEL_EXCHANGE" in oih_part
+    assert "ELASTICIO_COMP_ID" in oih_part
+    assert "ELASTICIO_AMQP_URI" not in text
+    assert "ELASTICIO_NODE_EXCHANGE" not in text
 
 
 def test_an_empty_environment_names_every_variable_of_both() -> None:

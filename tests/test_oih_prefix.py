@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from allmysms_component.errors import ConfigurationError
+from allmysms_component.journal import JournalSettings
 from allmysms_component.settings import Settings, deployment_env, deployment_value
-from allmysms_component.worker.journal import JournalSettings
-from allmysms_component.worker.settings import REQUIRED, REQUIRED_FOR_MESSAGES, WorkerSettings
+from pysailor.worker.settings import REQUIRED, REQUIRED_FOR_MESSAGES, WorkerSettings
 
 SANDBOX = "https://sandbox.example.com"
 OIH = "https://oih.example.com"

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ...errors import ConfigurationError
-from ...settings import deployment_env, seconds, whole_number
+from ..errors import ConfigurationError
+from ..settings import deployment_env, seconds, whole_number
 
 URL = "ALLMYSMS_JOURNAL_URL"
 TTL = "ALLMYSMS_JOURNAL_TTL"

@@ -9,7 +9,7 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from ...errors import ConfigurationError
+from ..errors import ConfigurationError
 from .errors import JournalUnavailableError
 from .settings import URL, describe_url
 
