@@ -19,20 +19,48 @@ import logging
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, cast
 
 import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection, DeliveredMessage
 from pamqp.commands import Basic
 
-from .handler import Delivery, Handler
+from .handler import Delivery
 from .publisher import RETRYABLE, Publisher, connect, safe_url
 from .redeliveries import Attached, Redeliveries, Settle, Verdict, key_of
-from .settings import WorkerSettings
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 0.5  # s
 MAX_RETRY = 15.0   # s
+
+
+class BrokerSettings(Protocol):
+    """What the consumer needs of either dialect's settings."""
+
+    @property
+    def amqp_uri(self) -> str: ...
+
+    @property
+    def listen_messages_on(self) -> str: ...
+
+    @property
+    def prefetch(self) -> int: ...
+
+    @property
+    def grace_period(self) -> float: ...
+
+    @property
+    def reconnect_timeout(self) -> float: ...
+
+
+class Runner(Protocol):
+    """Either dialect's handler: ``handle`` runs a delivery in a worker thread, ``complete`` ends it on the loop."""
+
+    def handle(self, delivery: Delivery) -> Any:  # a run for complete(), or at once a Verdict
+        ...
+
+    async def complete(self, run: Any) -> Verdict: ...
 
 
 class GaveUpError(Exception):
@@ -44,7 +72,7 @@ class StartupError(Exception):
 
 
 class Consumer:
-    def __init__(self, settings: WorkerSettings, publisher: Publisher, handler: Handler,
+    def __init__(self, settings: BrokerSettings, publisher: Publisher, handler: Runner,
                  abort: asyncio.Event) -> None:
         self._settings = settings
         self._publisher = publisher
@@ -162,7 +190,8 @@ class Consumer:
             return
         properties = message.header.properties
         incoming = dict(properties.headers or {})
-        key = key_of(incoming.get("messageId"), message.body)
+        # OIH sends no messageId; its per-message token tells two deliveries of one content apart
+        key = key_of(incoming.get("messageId") or incoming.get("orchestratorToken"), message.body)
         redelivered = bool(_deliver(message).redelivered)
         claim = self._redeliveries.claim(key, message, redelivered=redelivered)
         if isinstance(claim, Attached):
@@ -176,10 +205,11 @@ class Consumer:
             if self._stopping:  # received but not started: back to the queue untouched
                 verdict: Verdict | None = None
             else:
-                delivery = Delivery(message.body, properties, incoming, redelivered)
+                delivery = Delivery(message.body, properties, incoming, redelivered,
+                                    _deliver(message).routing_key or "")
                 loop = asyncio.get_running_loop()
                 run = await loop.run_in_executor(self._pool, self._handler.handle, delivery)
-                verdict = run if isinstance(run, str) else await self._handler.complete(run)
+                verdict = cast(Verdict, run) if isinstance(run, str) else await self._handler.complete(run)
         if verdict is None:
             attached = self._redeliveries.release(key)
             for waiting in (message, attached):

@@ -54,6 +54,7 @@ class Delivery:
     properties: Basic.Properties
     headers: Mapping[str, Any]
     redelivered: bool = False  # the broker's flag: handed out before, to a consumer that did not settle it
+    routing_key: str = ""      # the key it was published with (OIH's dialect sends it on as x-eio-routing-key)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """The worker's entry points: ``run_worker(env, gatekeeper)`` for a flow step, ``run_service(method, env, check)``.
 
-Both return the process exit code. A setting that is missing or refused is one fatal log line and exit 1. A
+One worker, two dialects: the environment says which platform started it (``dialect``), elastic.io's sailor
+protocol (this package) or the Open Integration Hub's Ferryman protocol (``ferryman/``). Both return the process
+exit code. A setting that is missing or refused is one fatal log line and exit 1. A
 start-up failure once the broker is known (step data, component, queue) is published as one error event without
 ``errorInput`` (section 1.8), then exit 1. The component's gatekeeper (its send journal) is opened by the caller
 once per process and closed here when the worker stops.
@@ -25,6 +27,9 @@ from . import component, headers, service, stepdata
 from .cipher import Cipher
 from .codec import error_body
 from .consumer import Consumer, StartupError
+from .dialect import Dialect, choose
+from .ferryman.settings import FerrymanSettings
+from .ferryman.worker import OihWorker
 from .handler import Handler
 from .publisher import Publisher, PublishError
 from .settings import SettingsError, WorkerSettings
@@ -40,7 +45,8 @@ def run_worker(env: Mapping[str, str] | None = None,
     known; a ``ConfigurationError`` it raises is a fatal line and exit 1, like a refused setting."""
     env = os.environ if env is None else env
     try:
-        settings = WorkerSettings.from_env(env)
+        dialect = choose(env)  # elastic.io's sailor variables, or the Open Integration Hub's
+        settings = WorkerSettings.from_env(env) if dialect is Dialect.ELASTICIO else FerrymanSettings.from_env(env)
         journal = open_gatekeeper(env) if open_gatekeeper else Open()
     except (SettingsError, ConfigurationError) as exc:
         log.critical("%s", exc)
@@ -48,7 +54,7 @@ def run_worker(env: Mapping[str, str] | None = None,
     # amqplib (Node) reads only the signed integer types b, s, I and l in headers; pamqp would also use the
     # unsigned u and i for some values, which a Node step could not decode.
     encode.support_deprecated_rabbitmq(True)
-    worker = _Worker(settings, journal)
+    worker = _Worker(settings, journal) if isinstance(settings, WorkerSettings) else OihWorker(settings, journal)
     try:
         code = asyncio.run(worker.run())
     finally:

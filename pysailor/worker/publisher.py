@@ -67,20 +67,22 @@ class Publisher:
         self._lock = asyncio.Lock()
 
     async def publish(self, routing_key: str, body: bytes, properties: Basic.Properties, *,
-                      mandatory: bool = True) -> None:
-        """Publish and wait for the broker's confirm; PublishError when that cannot be had."""
+                      mandatory: bool = True, exchange: str | None = None) -> None:
+        """Publish and wait for the broker's confirm; PublishError when that cannot be had. ``exchange``: another
+        than the flow's (OIH's dialect publishes to three)."""
+        exchange = self._exchange if exchange is None else exchange
         retry = 0
         while True:
             try:
                 channel = await self._open_channel()
-                await channel.basic_publish(body, exchange=self._exchange, routing_key=routing_key,
+                await channel.basic_publish(body, exchange=exchange, routing_key=routing_key,
                                             properties=properties, mandatory=mandatory)
                 return
             except aiormq.exceptions.PublishError as exc:
                 frame: Any = exc.frame
                 raise UnroutableError(f"the broker returned the message as unroutable ({frame.reply_text}): no "
                                       f"queue is bound to routing key {routing_key!r} of exchange "
-                                      f"{self._exchange!r}") from None
+                                      f"{exchange!r}") from None
             except RETRYABLE as exc:
                 problem = _describe(exc)
             if self._abort.is_set():

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +81,13 @@ class Token:
     def node_settings(self) -> dict[str, Any]:
         settings = self.claims.get("nodeSettings")
         return json.loads(json.dumps(settings)) if isinstance(settings, dict) else {}
+
+    @property
+    def message_id(self) -> str:
+        """The message's id for the send journal and ``process`` (OIH sends no messageId): a uuid made from the
+        token, which OIH mints per message (flow execution, step, second) and which stays the same across
+        redeliveries and rebounds, unlike the ``messageId`` Ferryman gives each rebound."""
+        return str(uuid.UUID(bytes=hashlib.blake2b(self.raw.encode(), digest_size=16).digest()))
 
     def __repr__(self) -> str:
         return f"Token(flowId={self.flow_id!r}, stepId={self.step_id!r}, function={self.function!r})"

@@ -91,12 +91,13 @@ class Wire:
 
     # -- out ----------------------------------------------------------------------------------------------------
 
-    def base_headers(self, incoming: Mapping[str, Any], token: Token, routing_key: str, *, message_id: str,
+    def base_headers(self, incoming: Mapping[str, Any], token: Token | None, routing_key: str, *, message_id: str,
                      start: int) -> dict[str, Any]:
-        """The headers every publish for this input starts from (Ferryman's ``outgoingMessageHeaders``)."""
+        """The headers every publish for this input starts from (Ferryman's ``outgoingMessageHeaders``); without
+        a token (a message refused for that), the ids it would give are absent."""
         s = self.settings
         meta = {name.lower(): value for name, value in incoming.items() if name.lower().startswith(META_PREFIX)}
-        headers: dict[str, Any] = {"stepId": token.step_id, **meta}
+        headers: dict[str, Any] = {**meta}
         for name in ("reboundReason", "reboundIteration", "reply_to"):
             if incoming.get(name) is not None:
                 headers[name] = incoming[name]
@@ -106,17 +107,17 @@ class Wire:
             "threadId": incoming.get("threadId") or meta.get(f"{META_PREFIX}trace-id") or new_id(),
             "messageId": message_id,
             "execId": s.exec_id or None,
-            "taskId": token.flow_id,
+            "taskId": token.flow_id if token else None,
             "workspaceId": s.workspace_id,
             "containerId": s.container_id,
-            "userId": token.user_id,
-            "stepId": token.step_id,
+            "userId": token.user_id if token else None,
+            "stepId": token.step_id if token else None,
             "compId": s.comp_id,
-            "function": token.function,
+            "function": token.function if token else None,
             "start": start,
             "cid": CIPHER_ID,
-            ROUTING_KEY_HEADER: routing_key,
-            HEADER: token.raw,  # unchanged: the orchestrator verifies it
+            ROUTING_KEY_HEADER: routing_key or None,
+            HEADER: token.raw if token else None,  # unchanged: the orchestrator verifies it
         })
         return {name: value for name, value in headers.items() if value is not None}
 
