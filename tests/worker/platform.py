@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"
 NODE = Path(__file__).resolve().parent / "node"  # the real Node sailor, installed by scripts/test-setup
 SAILOR = NODE / "node_modules" / "elasticio-sailor-nodejs"
+FERRYMAN_NODE = Path(__file__).resolve().parent / "ferryman"  # OIH's real Ferryman, installed by scripts/test-setup
+FERRYMAN = FERRYMAN_NODE / "node_modules" / "@openintegrationhub" / "ferryman"
 PASSWORD = "testCryptoPassword"
 IV = "iv=any16_symbols"
 CIPHER = Cipher(PASSWORD, IV)
@@ -260,14 +262,18 @@ class StepApi:
 class WorkerProcess:
     """``allmysms-component worker`` in a child process; its bunyan log lines collected from stdout."""
 
-    def __init__(self, env: Mapping[str, str], log_file: Path, *, node: bool = False) -> None:
-        """``node=True`` runs the real Node sailor (``run.js``) instead, on the Node test component."""
+    def __init__(self, env: Mapping[str, str], log_file: Path, *, node: bool = False, ferryman: bool = False) -> None:
+        """``node=True`` runs the real Node sailor (``run.js``) instead, on the Node test component;
+        ``ferryman=True`` OIH's real Ferryman (``runGlobal.js``) on its own Node test component."""
         full = {k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "ALLMYSMS_"))}
         full.update(env)
         command = [sys.executable, "-m", "allmysms_component", "worker"]
         cwd = ROOT
         if node:
             command, cwd = ["node", str(SAILOR / "run.js")], NODE
+            full["ELASTICIO_COMPONENT_PATH"] = "component"
+        if ferryman:
+            command, cwd = ["node", str(FERRYMAN / "runGlobal.js")], FERRYMAN_NODE
             full["ELASTICIO_COMPONENT_PATH"] = "component"
         self.log_file = log_file
         self._out = log_file.open("wb")
