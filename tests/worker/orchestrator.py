@@ -73,7 +73,7 @@ class Services:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                services.requests.append((self.path, dict(self.headers)))
+                services.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 if services.fail_with:
                     self._answer(services.fail_with.pop(0), {"error": "failing as asked"})
                     return

@@ -85,4 +85,4 @@ def test_python_publishes_what_ferryman_publishes_for_the_same_input(oih: OihFlo
     # the same calls to OIH's services, per message: the secret, then the snapshot
     assert oih_services.paths() == [path for step in ("step_1", "step_2") for path in
                                     (f"/secrets/{SECRET_ID}", f"/snapshots/flows/{oih.flow_id}/steps/{step}")]
-    assert [headers["Authorization"] for _, headers in oih_services.requests] == [f"Bearer {API_KEY}"] * 4
+    assert [headers["authorization"] for _, headers in oih_services.requests] == [f"Bearer {API_KEY}"] * 4

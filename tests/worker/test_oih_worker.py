@@ -30,5 +30,5 @@ def test_a_message_gives_data_then_function_complete_and_is_acked(oih: OihFlow, 
     assert oih.count("step_2:messages") == 0
     assert oih.count("step_2:deadletter") == 0
     assert oih_services.paths() == [f"/secrets/{SECRET_ID}", f"/snapshots/flows/{oih.flow_id}/steps/step_2"]
-    assert {headers["Authorization"] for _, headers in oih_services.requests} == {f"Bearer {API_KEY}"}
+    assert {headers["authorization"] for _, headers in oih_services.requests} == {f"Bearer {API_KEY}"}
     print(json.dumps({k: str(v) for k, v in data.headers.items()}))
