@@ -185,7 +185,7 @@ class OihFlow:
         bc = self.backchannel
         for exchange in (bc, self.collector, self.flow_exchange):
             await ch.exchange_declare(exchange, exchange_type="topic", durable=True)
-        dead = {"x-dead-letter-exchange": bc, "x-dead-letter-routing-key": f"{bc}.deadletter"}
+        dead: dict[str, Any] = {"x-dead-letter-exchange": bc, "x-dead-letter-routing-key": f"{bc}.deadletter"}
         await ch.queue_declare(f"{bc}:messages", durable=True, arguments=dead)
         await ch.queue_declare(f"{bc}:error", durable=True, arguments=dead)
         for kind in ("input", "step_state", "rebound"):
@@ -237,7 +237,7 @@ class OihFlow:
         """An input to ``step`` as the orchestrator sends it; the token it carries (signed here unless given)."""
         if token is None and headers is None and not no_headers:
             token = sign(self.claims(step, **claims))
-        table = dict(headers) if headers is not None else {"orchestratorToken": token}
+        table: dict[str, Any] = dict(headers) if headers is not None else {"orchestratorToken": token}
         content = body if body is not None else json.dumps(
             message if message is not None else
             {"attachments": {}, "data": data, "metadata": {"source": "rig"}, "passthrough": {}}).encode()
@@ -267,10 +267,10 @@ class OihFlow:
         deadline = time.monotonic() + timeout
         held = self.held.setdefault(queue, [])
         while True:
-            for received in held:
-                if key is None or received.routing_key.endswith(key):
-                    held.remove(received)
-                    return received
+            for kept in held:
+                if key is None or kept.routing_key.endswith(key):
+                    held.remove(kept)
+                    return kept
             received = self.poll(queue)
             if received is not None:
                 held.append(received)  # kept, in order, for the call that asks for its key
