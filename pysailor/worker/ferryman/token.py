@@ -126,7 +126,7 @@ def _json_part(part: str, what: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise TokenError(f"the orchestratorToken's {what} is not base64url JSON") from None
+        raise TokenError(f"the orchestratorToken's {what} cannot be read as base64url JSON") from None
 
 
 def _text(value: object) -> str | None:
