@@ -8,6 +8,7 @@ output whichever runtime runs which step.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -86,3 +87,22 @@ def test_python_publishes_what_ferryman_publishes_for_the_same_input(oih: OihFlo
     assert oih_services.paths() == [path for step in ("step_1", "step_2") for path in
                                     (f"/secrets/{SECRET_ID}", f"/snapshots/flows/{oih.flow_id}/steps/{step}")]
     assert [headers["authorization"] for _, headers in oih_services.requests] == [f"Bearer {API_KEY}"] * 4
+
+
+def test_python_reports_an_error_as_ferryman_does(oih: OihFlow, start_oih_step: StartStep) -> None:
+    start_oih_step("step_1", ferryman=True)
+    start_oih_step("step_2")
+    errors: dict[str, Received] = {}
+    for step in ("step_1", "step_2"):
+        oih.publish(step, {"message": "no such number"}, function="fail")
+        errors[step] = oih.outputs("error")
+        assert oih.get(f"{step}:deadletter")  # rejected
+    node, python = errors["step_1"], errors["step_2"]
+    assert set(python.json()) == set(node.json()) == {"error", "errorInput"}
+    node_error, python_error = json.loads(node.json()["error"]), json.loads(python.json()["error"])
+    assert set(python_error) == set(node_error) == {"name", "message", "stack"}
+    assert python_error["message"] == node_error["message"] == "no such number"
+    assert json.loads(python.json()["errorInput"]) == json.loads(node.json()["errorInput"])
+    assert set(python.headers) == set(node.headers)
+    assert python.routing_key == node.routing_key
+    assert python.properties.delivery_mode == node.properties.delivery_mode == 2
