@@ -4,7 +4,11 @@
 sailor-protocol.md): it consumes the step's queue, decrypts each message, runs the function named by
 ``ELASTICIO_FUNCTION`` through the runtime's event semantics, publishes what it emits (encrypted) with publisher
 confirms, then acks or rejects. ``allmysms-component service verifyCredentials`` checks credentials once and posts
-the answer. README.md, "Running on the platform", is the operator's guide; each module below does one job:
+the answer. Started with the Open Integration Hub's environment instead, the same worker speaks Ferryman's
+protocol (``ferryman/``, ferryman-protocol.md). README.md, "Running on the platform", is the operator's guide;
+each module below does one job:
+
+dialect       which platform started the worker, from its environment (elastic.io's or OIH's variables)
 
 settings      the ``ELASTICIO_*`` environment, with the sailor's defaults and parsing quirks
 cipher        AES-256-CBC as the sailor encrypts message bodies
@@ -20,4 +24,5 @@ handler       one message: decode, run, publish each event, decide ack or reject
 consumer      the connection, the consumer, reconnects and the orderly stop
 service       the verifyCredentials service
 main          the entry points: ``run_worker(env, open_gatekeeper)``, ``run_service(method, check, env)``
+ferryman/     the Open Integration Hub's dialect: its settings, the token, its services, its wire, its handler
 """

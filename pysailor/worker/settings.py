@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
 
@@ -49,8 +50,29 @@ class Ids:
     function: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class SharedOptions:
+    """The options the sailor and Ferryman read alike (``shared_options``), and the worker's own."""
+
+    component_path: Path = Path()
+    prefetch: int = 1
+    rebound_initial_expiration: int = 15000
+    rebound_limit: int = 20
+    error_rate_limit: int = 2
+    snapshot_rate_limit: int = 2
+    rate_interval: int = 100
+    publish_retry_delay: int = 100
+    publish_max_retry_delay: int = 300000
+    publish_retry_attempts: float = math.inf
+    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
+    protocol_version: int = 1
+    additional_headers: Mapping[str, str] = field(default_factory=dict)
+    grace_period: float = DEFAULT_GRACE_PERIOD
+    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
+
+
 @dataclass(frozen=True)
-class WorkerSettings:
+class WorkerSettings(SharedOptions):
     ids: Ids
     api_uri: str
     api_username: str
@@ -64,26 +86,11 @@ class WorkerSettings:
     snapshot_routing_key: str
     crypto_password: str = field(repr=False)
     crypto_iv: str = field(repr=False)
-    component_path: Path = Path()
-    prefetch: int = 1
-    rebound_initial_expiration: int = 15000
-    rebound_limit: int = 20
     data_rate_limit: int = 10
-    error_rate_limit: int = 2
-    snapshot_rate_limit: int = 2
-    rate_interval: int = 100
-    publish_retry_delay: int = 100
-    publish_max_retry_delay: int = 300000
-    publish_retry_attempts: float = math.inf
     persistent_messages: bool = False
-    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
-    protocol_version: int = 1
     no_error_replies: bool = False
     no_self_passthrough: bool = False
     input_format: str = "default"
-    additional_headers: Mapping[str, str] = field(default_factory=dict)
-    grace_period: float = DEFAULT_GRACE_PERIOD
-    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -109,27 +116,34 @@ class WorkerSettings:
             snapshot_routing_key=values["SNAPSHOT_ROUTING_KEY"],
             crypto_password=values["MESSAGE_CRYPTO_PASSWORD"],
             crypto_iv=iv,
-            component_path=Path(env.get(f"{PREFIX}COMPONENT_PATH") or "."),
-            prefetch=number(env, "RABBITMQ_PREFETCH_SAILOR", 1),
-            rebound_initial_expiration=number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
-            rebound_limit=number(env, "REBOUND_LIMIT", 20),
             data_rate_limit=number(env, "DATA_RATE_LIMIT", 10),
-            error_rate_limit=number(env, "ERROR_RATE_LIMIT", 2),
-            snapshot_rate_limit=number(env, "SNAPSHOT_RATE_LIMIT", 2),
-            rate_interval=number(env, "RATE_INTERVAL", 100),
-            publish_retry_delay=number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
-            publish_max_retry_delay=number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
-            publish_retry_attempts=number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
             persistent_messages=flag(env, "AMQP_PERSISTENT_MESSAGES", False),
-            outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
-            protocol_version=number(env, "PROTOCOL_VERSION", 1),
             no_error_replies=flag(env, "NO_ERROR_REPLIES", False),
             no_self_passthrough=flag(env, "NO_SELF_PASSTRHOUGH", False),  # sic: the sailor's spelling
             input_format=input_format,
-            additional_headers=additional_headers(env),
-            grace_period=seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
-            reconnect_timeout=seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
+            **shared_options(env),
         )
+
+
+def shared_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """The options the sailor and Ferryman read alike (same names, defaults and parsing), and the worker's own."""
+    return {
+        "component_path": Path(env.get(f"{PREFIX}COMPONENT_PATH") or "."),
+        "prefetch": number(env, "RABBITMQ_PREFETCH_SAILOR", 1),
+        "rebound_initial_expiration": number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
+        "rebound_limit": number(env, "REBOUND_LIMIT", 20),
+        "error_rate_limit": number(env, "ERROR_RATE_LIMIT", 2),
+        "snapshot_rate_limit": number(env, "SNAPSHOT_RATE_LIMIT", 2),
+        "rate_interval": number(env, "RATE_INTERVAL", 100),
+        "publish_retry_delay": number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
+        "publish_max_retry_delay": number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
+        "publish_retry_attempts": number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
+        "outgoing_message_size_limit": number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
+        "protocol_version": number(env, "PROTOCOL_VERSION", 1),
+        "additional_headers": additional_headers(env),
+        "grace_period": seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
+        "reconnect_timeout": seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
+    }
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

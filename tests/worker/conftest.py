@@ -15,6 +15,7 @@ import pytest
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
+from .broker import PrivateBroker, available
 from .orchestrator import OihFlow, Services
 from .platform import ROOT, Flow, Loop, StepApi, WorkerProcess
 
@@ -99,3 +100,15 @@ def start_oih_step(oih: OihFlow, oih_services: Services, tmp_path: Path) -> Iter
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    """A broker of the test's own, that it may stop and start."""
+    if not available():
+        pytest.fail("rabbitmq-server is not installed: run scripts/test-setup")
+    broker = PrivateBroker(tmp_path / "rabbitmq")
+    try:
+        yield broker.start()
+    finally:
+        broker.stop()

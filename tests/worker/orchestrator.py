@@ -19,19 +19,17 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 from pamqp.commands import Basic
 
-from .platform import TEST_COMPONENT, WAIT, Loop, Received
+from .platform import TEST_COMPONENT, WAIT, JsonHandler, Loop, LoopbackServer, Received, take, waiting
 
 TOKEN_SECRET = "foo"  # ORCHESTRATOR_TOKEN_SECRET's default in OIH
 API_KEY = "iam-T0ken-of-the-flow"
@@ -60,7 +58,7 @@ def verify(token: str, secret: str = TOKEN_SECRET) -> dict[str, Any]:
     return claims
 
 
-class Services:
+class Services(LoopbackServer):
     """OIH's secret service and snapshots service on loopback: ``secrets`` by id, ``snapshots`` by (flow, step)."""
 
     def __init__(self) -> None:
@@ -71,48 +69,27 @@ class Services:
         self.fail_with: list[int] = []  # statuses to answer first, one per request
         services = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 services.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                if services.fail_with:
-                    self._answer(services.fail_with.pop(0), {"error": "failing as asked"})
-                    return
-                parts = self.path.strip("/").split("/")
-                if parts[0] == "secrets" and len(parts) == 2:
-                    secret = services.secrets.get(parts[1])
-                    self._answer(200 if secret else 404, {"data": secret} if secret else {"errors": []})
-                elif parts[:2] == ["snapshots", "flows"] and len(parts) == 5:
-                    snapshot = services.snapshots.get((parts[2], parts[4]))
-                    self._answer(200, {"data": snapshot if snapshot is not None else {}})
-                else:
-                    self._answer(404, {})
+                status, body = services.answer(self.path.strip("/").split("/"))
+                self.answer(status, json.dumps(body).encode())
 
-            def _answer(self, status: int, body: Any) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        super().__init__(Handler)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def answer(self, parts: list[str]) -> tuple[int, Any]:
+        if self.fail_with:
+            return self.fail_with.pop(0), {"error": "failing as asked"}
+        if parts[0] == "secrets" and len(parts) == 2:
+            secret = self.secrets.get(parts[1])
+            return (200, {"data": secret}) if secret else (404, {"errors": []})
+        if parts[:2] == ["snapshots", "flows"] and len(parts) == 5:
+            snapshot = self.snapshots.get((parts[2], parts[4]))
+            return 200, {"data": snapshot if snapshot is not None else {}}
+        return 404, {}
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @dataclass
@@ -285,26 +262,12 @@ class OihFlow:
         return self.get(queue, key=f".{kind}", timeout=timeout)
 
     def poll(self, queue: str) -> Received | None:
-        name = self._name(queue)
-
-        async def get() -> Received | None:
-            assert self.channel is not None
-            message = await self.channel.basic_get(name, no_ack=True)
-            if message.delivery is None or isinstance(message.delivery, Basic.GetEmpty):
-                return None
-            delivery: Any = message.delivery
-            return Received(message.body, message.header.properties, delivery.routing_key,
-                            bool(delivery.redelivered))
-        return self.loop.run(get())
+        assert self.channel is not None
+        return take(self.loop, self.channel, self._name(queue))
 
     def count(self, queue: str) -> int:
-        name = self._name(queue)
-
-        async def count() -> int:
-            assert self.channel is not None
-            ok = await self.channel.queue_declare(name, passive=True)
-            return int(ok.message_count or 0)
-        return self.loop.run(count())
+        assert self.channel is not None
+        return waiting(self.loop, self.channel, self._name(queue))
 
     def _name(self, queue: str) -> str:
         """``step_1:messages`` -> the flow's queue; ``backchannel:error`` -> the backchannel's; ``snapshots``."""

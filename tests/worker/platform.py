@@ -194,58 +194,52 @@ class Flow:
             time.sleep(0.02)
 
     def poll(self, kind: str) -> Received | None:
-        queue = self.input_queue if kind == "input" else self.queue(kind)
-
-        async def get() -> Received | None:
-            assert self.channel is not None
-            message = await self.channel.basic_get(queue, no_ack=True)
-            if message.delivery is None or isinstance(message.delivery, Basic.GetEmpty):
-                return None
-            delivery: Any = message.delivery
-            return Received(message.body, message.header.properties, delivery.routing_key,
-                            bool(delivery.redelivered))
-        return self.loop.run(get())
+        assert self.channel is not None
+        return take(self.loop, self.channel, self.input_queue if kind == "input" else self.queue(kind))
 
     def count(self, kind: str) -> int:
-        queue = self.input_queue if kind == "input" else self.queue(kind)
-
-        async def count() -> int:
-            assert self.channel is not None
-            ok = await self.channel.queue_declare(queue, passive=True)
-            return int(ok.message_count or 0)
-        return self.loop.run(count())
+        assert self.channel is not None
+        return waiting(self.loop, self.channel, self.input_queue if kind == "input" else self.queue(kind))
 
 
-class StepApi:
-    """The platform API's step-data endpoint, and a result endpoint for the services, on loopback."""
+def take(loop: Loop, channel: AbstractChannel, queue: str) -> Received | None:
+    """The next message of ``queue``, taken off it; None if it is empty."""
+    async def get() -> Received | None:
+        message = await channel.basic_get(queue, no_ack=True)
+        if message.delivery is None or isinstance(message.delivery, Basic.GetEmpty):
+            return None
+        delivery: Any = message.delivery
+        return Received(message.body, message.header.properties, delivery.routing_key, bool(delivery.redelivered))
+    return loop.run(get())
 
-    def __init__(self, step_data: Mapping[str, Any] | None = None) -> None:
-        self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        self.status = 200
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.requests.append(("GET", self.path, dict(self.headers), b""))
-                self._answer(json.dumps(api.step_data).encode())
+def waiting(loop: Loop, channel: AbstractChannel, queue: str) -> int:
+    """How many messages wait in ``queue``."""
+    async def count() -> int:
+        ok = await channel.queue_declare(queue, passive=True)
+        return int(ok.message_count or 0)
+    return loop.run(count())
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                api.requests.append(("POST", self.path, dict(self.headers), body))
-                self._answer(b"{}")
 
-            def _answer(self, body: bytes) -> None:
-                self.send_response(api.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+class JsonHandler(BaseHTTPRequestHandler):
+    """A request handler that answers JSON and logs nothing."""
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+    def answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LoopbackServer:
+    """An HTTP server on a free loopback port, serving from a thread of its own until ``close``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
@@ -257,6 +251,28 @@ class StepApi:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class StepApi(LoopbackServer):
+    """The platform API's step-data endpoint, and a result endpoint for the services, on loopback."""
+
+    def __init__(self, step_data: Mapping[str, Any] | None = None) -> None:
+        self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.status = 200
+        api = self
+
+        class Handler(JsonHandler):
+            def do_GET(self) -> None:
+                api.requests.append(("GET", self.path, dict(self.headers), b""))
+                self.answer(api.status, json.dumps(api.step_data).encode())
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                api.requests.append(("POST", self.path, dict(self.headers), body))
+                self.answer(api.status, b"{}")
+
+        super().__init__(Handler)
 
 
 class WorkerProcess:

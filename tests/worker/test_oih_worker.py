@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-from .broker import PrivateBroker, available
+from .broker import PrivateBroker
 from .orchestrator import API_KEY, CREDENTIALS, SECRET_ID, OihFlow, Services, sign, verify
 from .platform import ROOT, Loop, Received, WorkerProcess
 
@@ -186,17 +186,6 @@ def test_a_secret_that_cannot_be_read_is_an_error(oih: OihFlow, start_oih_step: 
     assert oih.get("step_2:deadletter")
     assert oih.poll("backchannel:messages") is not None  # the function complete, and no data
     assert oih.poll("backchannel:messages") is None
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    if not available():
-        pytest.fail("rabbitmq-server is not installed: run scripts/test-setup")
-    broker = PrivateBroker(tmp_path / "rabbitmq")
-    try:
-        yield broker.start()
-    finally:
-        broker.stop()
 
 
 def test_a_lost_broker_is_retried_for_the_reconnect_timeout_then_exit_1(own_broker: PrivateBroker,

@@ -4,4 +4,6 @@ settings  the ``ELASTICIO_*`` variables Ferryman reads, with its defaults, and t
 token    the per-message ``orchestratorToken``: decoded, not verified (why: its docstring)
 services the secret service (credentials) and the snapshots service, with the token's apiKey
 wire     a delivery to the message ``process`` gets (OIH's ``data`` as ``body``), and every publish Ferryman makes
+handler  one message, start to verdict (and what it does where Ferryman fails)
+worker   the worker's run on OIH: the sailor worker's consumer and publisher around the Ferryman handler
 """
