@@ -16,6 +16,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pysailor.messages import content_digest
+
 from .decisions import Decision, Doubt, Entry, Output, Policy, State, Verdict, decide
 from .errors import JournalUnavailableError
 from .memory_store import MemoryStore
@@ -57,7 +59,7 @@ class SendKey:
     @classmethod
     def for_delivery(cls, *, step: str, message_id: str, content: bytes) -> SendKey:
         """The key of a delivery: ``step`` as "flowId/stepId", the ``messageId`` header, the raw body bytes."""
-        return cls(step, message_id, hashlib.blake2b(content, digest_size=16).hexdigest())
+        return cls(step, message_id, content_digest(content))
 
     @property
     def name(self) -> str:

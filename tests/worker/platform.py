@@ -28,7 +28,7 @@ import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 from pamqp.commands import Basic
 
-from pysailor.worker.cipher import Cipher
+from pysailor.sailor.cipher import Cipher
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"
@@ -224,8 +224,10 @@ def waiting(loop: Loop, channel: AbstractChannel, queue: str) -> int:
 class JsonHandler(BaseHTTPRequestHandler):
     """A request handler that answers JSON and logs nothing."""
 
-    def answer(self, status: int, body: bytes) -> None:
+    def answer(self, status: int, body: bytes, extra: Mapping[str, str] | None = None) -> None:
         self.send_response(status)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -260,17 +262,21 @@ class StepApi(LoopbackServer):
         self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.status = 200
+        self.location: str | None = None  # sent with the status, for a redirect
         api = self
 
         class Handler(JsonHandler):
             def do_GET(self) -> None:
                 api.requests.append(("GET", self.path, dict(self.headers), b""))
-                self.answer(api.status, json.dumps(api.step_data).encode())
+                self._answer(json.dumps(api.step_data).encode())
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 api.requests.append(("POST", self.path, dict(self.headers), body))
-                self.answer(api.status, b"{}")
+                self._answer(b"{}")
+
+            def _answer(self, body: bytes) -> None:
+                self.answer(api.status, body, {"Location": api.location} if api.location else None)
 
         super().__init__(Handler)
 
