@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pysailor.worker.dialect import FERRYMAN_REQUIRED, SAILOR_REQUIRED, Dialect, DialectError, choose
+from pysailor.platforms import FERRYMAN_REQUIRED, SAILOR_REQUIRED, Platform, PlatformError, choose
 
 
 def sailor_env() -> dict[str, str]:
@@ -20,19 +20,19 @@ def oih_env() -> dict[str, str]:
 
 
 def test_the_sailor_s_variables_mean_elastic_io() -> None:
-    assert choose(sailor_env()) is Dialect.ELASTICIO
+    assert choose(sailor_env()) is Platform.ELASTICIO
 
 
 def test_oih_s_variables_mean_the_open_integration_hub() -> None:
-    assert choose(oih_env()) is Dialect.OIH
+    assert choose(oih_env()) is Platform.OIH
 
 
 def test_oih_s_set_with_sailor_leftovers_is_still_oih() -> None:
-    assert choose({**oih_env(), "ELASTICIO_FLOW_ID": "f", "ELASTICIO_FUNCTION": "sendSMS"}) is Dialect.OIH
+    assert choose({**oih_env(), "ELASTICIO_FLOW_ID": "f", "ELASTICIO_FUNCTION": "sendSMS"}) is Platform.OIH
 
 
 def test_neither_set_is_one_line_naming_what_each_lacks() -> None:
-    with pytest.raises(DialectError) as caught:
+    with pytest.raises(PlatformError) as caught:
         choose({"ELASTICIO_AMQP_URI": "amqp://broker", "ELASTICIO_NODE_EXCHANGE": "flow-1"})
     text = str(caught.value)
     assert "\n" not in text
@@ -46,7 +46,7 @@ def test_neither_set_is_one_line_naming_what_each_lacks() -> None:
 
 
 def test_an_empty_environment_names_every_variable_of_both() -> None:
-    with pytest.raises(DialectError) as caught:
+    with pytest.raises(PlatformError) as caught:
         choose({})
     for name in {*SAILOR_REQUIRED, *FERRYMAN_REQUIRED}:
         assert f"ELASTICIO_{name}" in str(caught.value)
@@ -54,10 +54,10 @@ def test_an_empty_environment_names_every_variable_of_both() -> None:
 
 @pytest.mark.parametrize("name", FERRYMAN_REQUIRED)
 def test_oih_with_one_variable_empty_names_it(name: str) -> None:
-    with pytest.raises(DialectError, match=f"Open Integration Hub.*it lacks ELASTICIO_{name}$"):
+    with pytest.raises(PlatformError, match=f"Open Integration Hub.*it lacks ELASTICIO_{name}$"):
         choose({**oih_env(), f"ELASTICIO_{name}": ""})
 
 
 def test_both_sets_complete_is_refused_rather_than_guessed() -> None:
-    with pytest.raises(DialectError, match="both"):
+    with pytest.raises(PlatformError, match="both"):
         choose({**sailor_env(), **oih_env()})

@@ -11,7 +11,7 @@ import pytest
 from allmysms_component.errors import ConfigurationError
 from allmysms_component.journal import JournalSettings
 from allmysms_component.settings import Settings, deployment_env, deployment_value
-from pysailor.worker.settings import REQUIRED, REQUIRED_FOR_MESSAGES, WorkerSettings
+from pysailor.sailor.settings import REQUIRED, REQUIRED_FOR_MESSAGES, WorkerSettings
 
 SANDBOX = "https://sandbox.example.com"
 OIH = "https://oih.example.com"
@@ -64,6 +64,6 @@ def test_the_journal_settings_take_the_prefix() -> None:
 
 def test_the_worker_s_own_settings_take_the_prefix_once_resolved() -> None:
     sailor = {f"ELASTICIO_{name}": "x" for name in REQUIRED + REQUIRED_FOR_MESSAGES}
-    sailor["ELASTICIO_MESSAGE_CRYPTO_IV"] = "iv=any16_symbols"
+    sailor.update(ELASTICIO_MESSAGE_CRYPTO_IV="iv=any16_symbols", ELASTICIO_AMQP_URI="amqp://broker")
     env = deployment_env({**sailor, "ELASTICIO_ALLMYSMS_WORKER_GRACE_PERIOD": "5"})
     assert WorkerSettings.from_env(env).grace_period == 5.0

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pysailor.worker.ferryman.services import PlatformServices, ServiceError
+from pysailor.ferryman.services import PlatformServices, ServiceError
 from tests.services import free_port
 from tests.worker.orchestrator import API_KEY, CREDENTIALS, SECRET_ID, Services
 

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from pysailor.worker.ferryman.settings import REQUIRED, FerrymanSettings
-from pysailor.worker.settings import SettingsError
+from pysailor.env import SettingsError
+from pysailor.ferryman.settings import REQUIRED, FerrymanSettings
 
-OIH = {f"ELASTICIO_{name}": name.lower() for name in REQUIRED}
+OIH = {**{f"ELASTICIO_{name}": name.lower() for name in REQUIRED}, "ELASTICIO_AMQP_URI": "amqp://broker"}
 
 
 def test_ferryman_s_defaults() -> None:

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from pysailor.worker.ferryman.token import Token, TokenError, decode, from_headers
+from pysailor.ferryman.token import Token, TokenError, decode, from_headers
 from tests.worker.orchestrator import sign
 
 CLAIMS = {"flowId": "flow-1", "stepId": "step_2", "userId": "u", "function": "sendSMS", "flowExecId": "exec-1",

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from pysailor.worker.cipher import Cipher
-from pysailor.worker.codec import DecodeError, TooLargeError
-from pysailor.worker.ferryman.settings import FerrymanSettings
-from pysailor.worker.ferryman.token import Token, decode
-from pysailor.worker.ferryman.wire import Publish, Wire
+from pysailor.broker import Outgoing
+from pysailor.dialect import DecodeError
+from pysailor.errors import OutputError
+from pysailor.ferryman.settings import FerrymanSettings
+from pysailor.ferryman.token import Token, decode
+from pysailor.ferryman.wire import Wire
+from pysailor.sailor.cipher import Cipher
 from tests.worker.orchestrator import sign
 
 SETTINGS = FerrymanSettings(comp_id="comp-1", api_uri="http://api", amqp_uri="amqp://broker",
@@ -25,7 +27,7 @@ TOKEN = decode(sign({"flowId": "f", "stepId": "s", "userId": "u", "function": "d
 INPUT = b'{"attachments":{},"data":{"to":"336"},"metadata":{"m":1},"passthrough":{}}'
 
 
-def headers_of(publish: Publish) -> dict[str, Any]:
+def headers_of(publish: Outgoing) -> dict[str, Any]:
     return dict(publish.properties.headers or {})
 
 
@@ -75,8 +77,8 @@ def test_without_a_token_the_ids_it_would_give_are_absent() -> None:
 def test_data_goes_to_the_backchannel_with_body_as_data() -> None:
     wire = Wire(SETTINGS)
     publish = wire.data(base(wire), {"body": {"ok": True}, "metadata": {"m": 1}}, TOKEN, {"step_1": {"x": 1}})
-    assert (publish.exchange, publish.routing_key, publish.throttle) == \
-        ("orchestrator_backchannel", "orchestrator_backchannel.input", "data")
+    assert (publish.kind, publish.exchange, publish.routing_key) == \
+        ("data", "orchestrator_backchannel", "orchestrator_backchannel.input")
     assert json.loads(publish.body) == {"data": {"ok": True}, "metadata": {"m": 1}, "headers": {},
                                         "passthrough": {"step_1": {"x": 1}}}
     assert publish.properties.delivery_mode == 2
@@ -103,7 +105,7 @@ def test_the_passthrough_node_setting_adds_the_step_s_own_output() -> None:
 
 def test_data_over_the_size_limit_is_refused() -> None:
     wire = Wire(FerrymanSettings(**{**SETTINGS.__dict__, "outgoing_message_size_limit": 50}))
-    with pytest.raises(TooLargeError, match="exceeds limit of 50"):
+    with pytest.raises(OutputError, match="exceeds limit of 50"):
         wire.data(base(wire), {"body": {"text": "x" * 60}}, TOKEN, {})
 
 
@@ -113,16 +115,15 @@ def test_the_error_is_a_json_string_and_the_input_its_own_text() -> None:
     body = json.loads(publish.body)
     assert json.loads(body["error"]) == {"name": "Boom", "message": "no", "stack": "at x"}
     assert body["errorInput"] == INPUT.decode()
-    assert (publish.routing_key, publish.throttle) == ("orchestrator_backchannel.error", "error")
+    assert (publish.kind, publish.routing_key) == ("error", "orchestrator_backchannel.error")
     assert "protocolVersion" not in headers_of(publish)
     assert isinstance(headers_of(publish)["end"], int)
 
 
 def test_the_error_input_of_a_version_2_input_is_its_json_again() -> None:
     wire = Wire(SETTINGS)
-    publish = wire.error(base(wire), {"message": "no"}, b'{"data": 1}', {"protocolVersion": 2}, throttled=False)
+    publish = wire.error(base(wire), {"message": "no"}, b'{"data": 1}', {"protocolVersion": 2})
     assert json.loads(publish.body)["errorInput"] == '{"data":1}'
-    assert publish.throttle is None
 
 
 def test_with_a_password_the_error_is_base64_of_its_ciphertext() -> None:
@@ -159,12 +160,12 @@ def test_snapshots_go_to_the_collector_and_are_not_published_without_a_routing_k
     wire = Wire(SETTINGS)
     update = wire.snapshot(base(wire), "updateSnapshot", {"n": 1}, TOKEN)
     assert update is not None
-    assert (update.exchange, update.routing_key, update.throttle) == \
-        ("component-events-collector", "flow-f.s.snapshot", None)
+    assert (update.kind, update.exchange, update.routing_key) == \
+        ("updateSnapshot", "component-events-collector", "flow-f.s.snapshot")
     assert (headers_of(update)["flowExecId"], headers_of(update)["tenant"]) == ("e", "t")
     snapshot = wire.snapshot(base(wire), "snapshot", {"n": 0}, TOKEN)
     assert snapshot is not None
     assert "flowExecId" not in headers_of(snapshot)
-    assert snapshot.throttle == "snapshot"
+    assert snapshot.kind == "snapshot"  # throttled as snapshots are; updateSnapshot is not
     unrouted = Wire(FerrymanSettings(**{**SETTINGS.__dict__, "snapshot_routing_key": ""}))
     assert unrouted.snapshot(base(unrouted), "snapshot", {}, TOKEN) is None

@@ -21,7 +21,7 @@ from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
 from ..urls import redact
 from .rebound import MAX_LIMIT
 
-__all__ = ["Ids", "SettingsError", "WorkerSettings", "camel_case", "parse_int"]
+__all__ = ["Ids", "SettingsError", "WorkerSettings", "amqp_uri", "camel_case", "parse_int"]
 
 PREFIX = "ELASTICIO_"
 
@@ -98,7 +98,7 @@ class WorkerSettings:
         if iv_bytes != 16:
             # The sailor only fails at the first message, rejecting every input; we refuse to start.
             raise SettingsError(f"{PREFIX}MESSAGE_CRYPTO_IV must be 16 bytes long, not {iv_bytes}")
-        amqp_uri = _amqp_uri(values["AMQP_URI"])
+        broker_uri = amqp_uri(values["AMQP_URI"])
         input_format = env.get(f"{PREFIX}INPUT_FORMAT") or "default"
         return cls(
             ids=Ids(values["FLOW_ID"], values["EXEC_ID"], values["STEP_ID"], values["CONTAINER_ID"],
@@ -106,7 +106,7 @@ class WorkerSettings:
             api_uri=values["API_URI"].rstrip("/"),
             api_username=values["API_USERNAME"],
             api_key=values["API_KEY"],
-            amqp_uri=amqp_uri,
+            amqp_uri=broker_uri,
             listen_messages_on=values["LISTEN_MESSAGES_ON"],
             publish_messages_to=values["PUBLISH_MESSAGES_TO"],
             data_routing_key=values["DATA_ROUTING_KEY"],
@@ -147,7 +147,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return seconds(name, env.get(name) or "", default)
 
 
-def _amqp_uri(raw: str) -> str:
+def amqp_uri(raw: str) -> str:
     """The broker URI, refused at start (never quoted) when the AMQP client could not read it."""
     try:
         url = URL(raw)

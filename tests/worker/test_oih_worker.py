@@ -70,14 +70,13 @@ def test_an_error_is_the_error_event_then_function_complete_and_a_reject(oih: Oi
 
 
 def test_rebounds_go_through_the_node_exchange_until_the_limit(oih: OihFlow, start_oih_step: StartStep) -> None:
-    worker = start_oih_step("step_2", ELASTICIO_REBOUND_INITIAL_EXPIRATION=100, ELASTICIO_REBOUND_LIMIT=2)
+    start_oih_step("step_2", ELASTICIO_REBOUND_INITIAL_EXPIRATION=100, ELASTICIO_REBOUND_LIMIT=2)
     oih.publish("step_2", {"n": 1}, function="rebound")
     error = oih.outputs("error")
     assert error_of(error)["message"] == "Rebound limit exceeded"
     assert error.headers["reboundIteration"] == 2
     assert error.headers["reboundReason"] == "not ready yet"
     assert [oih.outputs("step_state").body for _ in range(3)] == [b'"function complete"'] * 3
-    assert "Rebound 2: back in 200 ms" in worker.text()
     assert oih.count("step_2:deadletter") == 0  # a rebound, even past the limit, is acked
     assert oih.count("step_2:rebounds") == 0
 
