@@ -10,23 +10,11 @@ message password is optional: OIH sets none, and then bodies are plain JSON. The
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ..env import SettingsError, seconds
-from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
-from ..sailor.rebound import MAX_LIMIT
-from ..sailor.settings import (
-    DEFAULT_GRACE_PERIOD,
-    DEFAULT_RECONNECT_TIMEOUT,
-    MAX_PREFETCH,
-    PREFIX,
-    additional_headers,
-    amqp_uri,
-    number,
-)
+from ..env import SettingsError
+from ..sailor.settings import PREFIX, CommonOptions, amqp_uri, common_options, number
 
 REQUIRED = ("COMP_ID", "API_URI", "AMQP_URI", "LISTEN_MESSAGES_ON", "BACKCHANNEL_EXCHANGE", "NODE_EXCHANGE",
             "OUTPUT_ROUTING_KEY", "REBOUND_ROUTING_KEY")
@@ -42,7 +30,7 @@ DEFAULT_WORKSPACE_ID = "5559edd38968ec073600683"
 
 
 @dataclass(frozen=True, kw_only=True)
-class FerrymanSettings:
+class FerrymanSettings(CommonOptions):
     comp_id: str
     api_uri: str  # required by Ferryman, used by nothing on the message path
     amqp_uri: str = field(repr=False)  # holds the node's broker password
@@ -62,23 +50,7 @@ class FerrymanSettings:
     exec_id: str = ""  # the header execId goes out only when set
     crypto_password: str = field(default="", repr=False)
     crypto_iv: str = field(default="", repr=False)
-    component_path: Path = Path()
-    prefetch: int = 1
-    rebound_initial_expiration: int = 15000
-    rebound_limit: int = 20
     output_rate_limit: int = 10
-    error_rate_limit: int = 2
-    snapshot_rate_limit: int = 2
-    rate_interval: int = 100
-    publish_retry_delay: int = 100
-    publish_max_retry_delay: int = 300000
-    publish_retry_attempts: float = math.inf
-    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
-    protocol_version: int = 1
-    additional_headers: Mapping[str, str] = field(default_factory=dict)
-    grace_period: float = DEFAULT_GRACE_PERIOD
-    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
-
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> FerrymanSettings:
         missing = [PREFIX + name for name in REQUIRED if not env.get(PREFIX + name)]
@@ -103,24 +75,8 @@ class FerrymanSettings:
             workspace_id=_text(env, "WORKSPACE_ID", DEFAULT_WORKSPACE_ID),
             exec_id=_text(env, "EXEC_ID", ""),
             crypto_password=password, crypto_iv=iv,
-            component_path=Path(_text(env, "COMPONENT_PATH", ".")),
-            prefetch=number(env, "RABBITMQ_PREFETCH_SAILOR", 1, high=MAX_PREFETCH),
-            rebound_initial_expiration=number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
-            rebound_limit=number(env, "REBOUND_LIMIT", 20, high=MAX_LIMIT),
             output_rate_limit=number(env, "OUTPUT_RATE_LIMIT", 10),
-            error_rate_limit=number(env, "ERROR_RATE_LIMIT", 2),
-            snapshot_rate_limit=number(env, "SNAPSHOT_RATE_LIMIT", 2),
-            rate_interval=number(env, "RATE_INTERVAL", 100),
-            publish_retry_delay=number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
-            publish_max_retry_delay=number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
-            publish_retry_attempts=number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
-            outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
-            protocol_version=number(env, "PROTOCOL_VERSION", 1),
-            additional_headers=additional_headers(env),
-            grace_period=seconds("ALLMYSMS_WORKER_GRACE_PERIOD", env.get("ALLMYSMS_WORKER_GRACE_PERIOD") or "",
-                                 DEFAULT_GRACE_PERIOD),
-            reconnect_timeout=seconds("ALLMYSMS_WORKER_RECONNECT_TIMEOUT",
-                                      env.get("ALLMYSMS_WORKER_RECONNECT_TIMEOUT") or "", DEFAULT_RECONNECT_TIMEOUT),
+            **common_options(env),
         )
 
 
