@@ -19,6 +19,7 @@ message's error, or as a rebound), and rejected:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,8 @@ from .services import PlatformServices, ServiceError
 from .settings import FerrymanSettings
 from .token import HEADER, Token, TokenError, from_headers
 from .wire import Wire
+
+log = logging.getLogger(__name__)
 
 UNSUPPORTED_NODE_SETTINGS = ("applyPolicy", "flowPolicy", "applyTransform", "idLinking", "governance",
                              "storeRawRecord", "autoSaveSnapshots")
@@ -134,7 +137,10 @@ class FerrymanDialect(Dialect):
     def snapshot(self, frame: Frame, name: str, value: Any) -> list[Outgoing]:
         assert frame.token is not None, "a refused message runs no function"
         publish = self._wire.snapshot(frame.base, name, value, frame.token)
-        return [] if publish is None else [publish]
+        if publish is None:
+            log.warning("A %s event is not published: ELASTICIO_SNAPSHOT_ROUTING_KEY is not set", name)
+            return []
+        return [publish]
 
     def end(self, frame: Frame, failed: bool) -> list[Outgoing]:
         """"function complete", after every end of a message with a token: the orchestrator counts the step's
