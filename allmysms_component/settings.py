@@ -1,7 +1,9 @@
 """Deployment settings, read from the environment: where the API is, how long to wait, the trial account.
 
 All optional (see component.json ``envVars``). A bad value is a ConfigurationError that names the variable,
-raised before any HTTP request.
+raised before any HTTP request. Every ``ALLMYSMS_*`` setting is also read as ``ELASTICIO_ALLMYSMS_*``, the name
+under which the Open Integration Hub passes a component's variables (:func:`deployment_value`, the one place
+of that rule).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from .errors import ConfigurationError
 # The variables read, in the order Settings.parse takes them.
 ENV_VARS = ("ALLMYSMS_API_URL", "ALLMYSMS_CONNECT_TIMEOUT", "ALLMYSMS_READ_TIMEOUT", "ALLMYSMS_TRIAL_LOGIN",
             "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_MAX_CONNECTIONS")
+OIH_PREFIX = "ELASTICIO_"  # the Open Integration Hub prefixes every variable of a component's descriptor
+OWN_PREFIX = "ALLMYSMS_"
 DEFAULT_API_URL = "https://api.allmysms.com"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -83,8 +87,29 @@ class Settings:
 
 
 def raw_values(env: Mapping[str, str]) -> tuple[str, ...]:
-    """The raw values Settings are parsed from, in ENV_VARS' order."""
-    return tuple(env.get(name, "") for name in ENV_VARS)
+    """The raw values Settings are parsed from, in ENV_VARS' order (an OIH-prefixed name counts too)."""
+    return tuple(deployment_value(env, name) for name in ENV_VARS)
+
+
+def deployment_value(env: Mapping[str, str], name: str) -> str:
+    """The raw value of the deployment setting ``name`` (``ALLMYSMS_...``): the variable itself, else as the Open
+    Integration Hub passes it, ``ELASTICIO_`` + name. The unprefixed name wins when both are set; a blank value
+    counts as unset, as every setting here reads blank as its default."""
+    value = env.get(name, "")
+    if value.strip() or not name.startswith(OWN_PREFIX):
+        return value
+    return env.get(OIH_PREFIX + name, value)
+
+
+def deployment_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with every ``ELASTICIO_ALLMYSMS_*`` variable also under its own name, by :func:`deployment_value`'s
+    rule: what the readers of ``ALLMYSMS_*`` settings are handed."""
+    resolved = dict(env)
+    for prefixed in env:
+        name = prefixed.removeprefix(OIH_PREFIX)
+        if prefixed.startswith(OIH_PREFIX + OWN_PREFIX):
+            resolved[name] = deployment_value(env, name)
+    return resolved
 
 
 def check_api_url(url: str) -> str:

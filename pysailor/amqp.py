@@ -126,7 +126,7 @@ class AmqpBroker(Broker):
         async def deliver(message: DeliveredMessage) -> None:
             incoming = Incoming(message.body, message.header.properties,
                                 dict(message.header.properties.headers or {}),
-                                bool(_deliver(message).redelivered), message)
+                                bool(_deliver(message).redelivered), message, _deliver(message).routing_key or "")
             task = asyncio.get_running_loop().create_task(on_delivery(incoming))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

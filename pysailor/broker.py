@@ -41,6 +41,7 @@ class Incoming:
     headers: Mapping[str, Any]
     redelivered: bool = False  # handed out before, to a consumer that did not settle it
     tag: Any = None            # the broker's own: which channel and delivery tag
+    routing_key: str = ""      # the key it was published with (OIH's dialect sends it on)
 
 
 @dataclass(frozen=True)

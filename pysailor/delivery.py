@@ -32,7 +32,7 @@ from typing import Any
 from .broker import Broker, Incoming, Outgoing, PublishError, Settlement
 from .dialect import DecodeError, Dialect, Opened
 from .execution import Event, Process, error_payload, execute
-from .messages import content_digest, message_id
+from .messages import content_digest
 from .redeliveries import Attached, Redeliveries, Settle, key_of
 from .sending import Delivery as SendDelivery
 from .sending import Gatekeeper, use
@@ -79,7 +79,7 @@ class Pipeline:
             self.in_flight.add(task)
             task.add_done_callback(self.in_flight.discard)
         digest = content_digest(delivery.body)
-        key = key_of(message_id(delivery.headers), digest)
+        key = key_of(self.dialect.redelivery_id(delivery), digest)
         claim = self._redeliveries.claim(key, delivery, redelivered=delivery.redelivered)
         if isinstance(claim, Attached):
             log.warning("Redelivery of a message running here: it will be settled by that run, not run again")
@@ -131,10 +131,11 @@ class Pipeline:
         run = _Run(delivery, opened)
         gate = self.gatekeeper.gate(SendDelivery(opened.step, opened.message_id, digest, delivery.redelivered))
         config = self.config if opened.config is None else opened.config
+        snapshot = self.current_snapshot() if opened.snapshot is None else copy.deepcopy(dict(opened.snapshot))
         try:
-            process = self.functions(opened.function)
+            process = _refusing(opened.refusal) if opened.refusal is not None else self._function(opened.function)
             with use(gate):
-                execute(process, opened.msg, copy.deepcopy(dict(config)), self.current_snapshot(),
+                execute(process, opened.msg, copy.deepcopy(dict(config)), snapshot,
                         emit=lambda event: self._emit(run, event))
         except Exception as exc:  # an error or rebound event could not be published
             log.error("The outcome of a message could not be published (%s); rejecting it", exc)
@@ -142,6 +143,14 @@ class Pipeline:
         finally:
             gate.finish()  # a send the function left open is recorded in doubt, never left "sending"
         return run
+
+    def _function(self, name: str | None) -> Process:
+        """The function to run; one that cannot be loaded (a dialect names it per message) is the message's error."""
+        try:
+            return self.functions(name)
+        except Exception as exc:
+            log.error("The function %r cannot be run: %s", name, exc)
+            return _refusing(exc)
 
     def current_snapshot(self) -> dict[str, Any]:
         with self._snapshot_lock:
@@ -224,6 +233,13 @@ class Pipeline:
 
     def _call(self, coroutine: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+
+def _refusing(outcome: BaseException) -> Process:
+    """A process whose outcome is ``outcome`` (an error event, or a rebound for a ``Rebound``)."""
+    def process(msg: Any, cfg: Any, snapshot: Any) -> None:
+        raise outcome
+    return process
 
 
 def _payload(value: object) -> Mapping[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .broker import Incoming, Outgoing
+from .messages import message_id
 
 
 class DecodeError(ValueError):
@@ -40,6 +41,8 @@ class Opened:
     message_id: str | None                  # the platform's id, the same across redeliveries
     config: Mapping[str, Any] | None = None  # this message's configuration, where the platform sends one
     function: str | None = None             # the function to run, where the platform names it per message
+    snapshot: Mapping[str, Any] | None = None  # this message's snapshot, where the platform sends one
+    refusal: BaseException | None = None    # the message cannot run: this is its outcome (an error, a Rebound)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class Dialect(ABC):
     @abstractmethod
     def start(self) -> StepState:
         """Fetch what the step needs from the platform (blocking; once per process). Raise to fail the start."""
+
+    def redelivery_id(self, delivery: Incoming) -> str | None:
+        """What tells a redelivery of this message from another with the same content (``redeliveries``)."""
+        return message_id(delivery.headers)
 
     @abstractmethod
     def open(self, delivery: Incoming) -> Opened:

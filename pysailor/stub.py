@@ -35,11 +35,11 @@ class StubBroker(Broker):
         self.handed_out = 0
 
     def enqueue(self, body: bytes, headers: Mapping[str, Any] | None = None, *, redelivered: bool = False,
-                properties: Basic.Properties | None = None) -> Incoming:
+                properties: Basic.Properties | None = None, routing_key: str = "") -> Incoming:
         """A delivery on the step's queue; its ``tag`` is its number."""
         self._tag += 1
         properties = properties or Basic.Properties(headers=dict(headers or {}))
-        delivery = Incoming(body, properties, dict(headers or {}), redelivered, self._tag)
+        delivery = Incoming(body, properties, dict(headers or {}), redelivered, self._tag, routing_key)
         self._queue.put_nowait(delivery)
         return delivery
 

@@ -1,6 +1,8 @@
 """The worker: start-up, consuming through the delivery pipeline, and the stop order; its entry points.
 
-``run_worker(env, open_gatekeeper)`` runs one step of a flow and returns the exit code:
+``run_worker(env, open_gatekeeper)`` runs one step of a flow and returns the exit code. One worker, two
+dialects: the environment says which platform started it (``platforms``), elastic.io (the sailor's protocol,
+``sailor/``) or the Open Integration Hub (Ferryman's, ``ferryman/``: no step data, the function named per message).
 
 - Start-up: settings (a missing or refused one is one fatal line and exit 1, as is a component's gatekeeper that
   refuses its settings); the step's data from the platform; the function loaded from component.json and its
@@ -38,15 +40,22 @@ from .amqp import AmqpBroker, PublishPolicy
 from .broker import GaveUpError, PublishError, StartupError
 from .delivery import Pipeline
 from .descriptor import Descriptor
+from .dialect import Dialect
 from .errors import ConfigurationError
 from .execution import Process
+from .ferryman.dialect import FerrymanDialect
+from .ferryman.services import PlatformServices
+from .ferryman.settings import FerrymanSettings
 from .platform import PlatformApi
+from .platforms import Platform, choose
 from .sailor.settings import WorkerSettings
 from .sailor.wire import SailorDialect
 from .sending import Gatekeeper, Open
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
+
+Settings = WorkerSettings | FerrymanSettings  # elastic.io's (the sailor's) or the Open Integration Hub's
 
 STARTUP_ERROR_TIMEOUT = 10.0  # s to publish the start-up error before giving up on it
 DRAIN_TIMEOUT = 5.0           # s to cancel the consumer
@@ -60,7 +69,8 @@ def run_worker(env: Mapping[str, str] | None = None,
     by a SIGTERM that came before the worker's own handlers (the launcher's), a stop like any other."""
     env = os.environ if env is None else env
     try:
-        settings = WorkerSettings.from_env(env)
+        settings: Settings = (WorkerSettings.from_env(env) if choose(env) is Platform.ELASTICIO
+                              else FerrymanSettings.from_env(env))
         gatekeeper = open_gatekeeper(env) if open_gatekeeper else Open()
     except ConfigurationError as exc:
         log.critical("%s", exc)
@@ -88,7 +98,7 @@ def run_service(method: str, check: Callable[[Any], Any], env: Mapping[str, str]
 
 
 class Worker:
-    def __init__(self, settings: WorkerSettings, gatekeeper: Gatekeeper,
+    def __init__(self, settings: Settings, gatekeeper: Gatekeeper,
                  stopped: threading.Event | None = None) -> None:
         self.settings = settings
         self.gatekeeper = gatekeeper
@@ -109,18 +119,18 @@ class Worker:
         if self._stopped_early.is_set():
             self.request_stop(signal.SIGTERM)
             return 0
-        broker = AmqpBroker(s.amqp_uri, s.listen_messages_on, s.publish_messages_to, prefetch=s.prefetch,
+        dialect, exchange, function, data_rate_limit = _platform(s)
+        broker = AmqpBroker(s.amqp_uri, s.listen_messages_on, exchange, prefetch=s.prefetch,
                             reconnect_timeout=s.reconnect_timeout,
                             publishing=PublishPolicy(s.publish_retry_delay / 1000, s.publish_max_retry_delay / 1000,
                                                      s.publish_retry_attempts))
-        dialect = SailorDialect(s, PlatformApi(s.api_uri, s.api_username, s.api_key))
         executor = ThreadPoolExecutor(max_workers=s.prefetch, thread_name_prefix="process")
         try:
             try:
                 state = await asyncio.to_thread(dialect.start)
                 functions = Functions(Descriptor.load(s.component_path / "component.json"), s.component_path,
-                                      s.ids.function)
-                init = functions.step.init
+                                      function)
+                init = functions.step.init if functions.step is not None else None
                 if init is not None:
                     await asyncio.to_thread(init, dict(state.config))
             except Exception as exc:  # the platform API, component.json, the module or its init() failed
@@ -128,7 +138,7 @@ class Worker:
             if self._stop.is_set():
                 return 0
             pipeline = Pipeline(broker, dialect, functions, state.config, self.gatekeeper, executor, loop,
-                                throttles={"data": Throttle(s.data_rate_limit, s.rate_interval),
+                                throttles={"data": Throttle(data_rate_limit, s.rate_interval),
                                            "error": Throttle(s.error_rate_limit, s.rate_interval),
                                            "snapshot": Throttle(s.snapshot_rate_limit, s.rate_interval)},
                                 concurrency=s.prefetch, snapshot=dict(state.snapshot))
@@ -137,7 +147,7 @@ class Worker:
             await broker.close()
             executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _consume(self, broker: AmqpBroker, dialect: SailorDialect, pipeline: Pipeline) -> int:
+    async def _consume(self, broker: AmqpBroker, dialect: Dialect, pipeline: Pipeline) -> int:
         consuming = asyncio.ensure_future(broker.consume(pipeline.deliver))
         stopping = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait([consuming, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -172,7 +182,7 @@ class Worker:
         log.info("Stopped")
         return code
 
-    async def _startup_failed(self, broker: AmqpBroker, dialect: SailorDialect, exc: BaseException) -> int:
+    async def _startup_failed(self, broker: AmqpBroker, dialect: Dialect, exc: BaseException) -> int:
         log.critical("Cannot start: %s", exc)
         try:
             for publish in dialect.startup_error(exc):
@@ -184,18 +194,31 @@ class Worker:
 
 class Functions:
     """The step's function, loaded at start (a failure is a start-up failure), and the others by name (a dialect
-    may name one per message), each loaded once."""
+    may name one per message), each loaded once. On OIH the step has none of its own: each message names one."""
 
-    def __init__(self, descriptor: Descriptor, root: Path, default: str) -> None:
+    def __init__(self, descriptor: Descriptor, root: Path, default: str | None) -> None:
         self._descriptor = descriptor
         self._root = root
-        self.step = descriptor.function(default, root)
-        self._loaded: dict[str, Process] = {default: self.step.process}
+        self.step = descriptor.function(default, root) if default is not None else None
+        self._loaded: dict[str, Process] = {}
+        if default is not None and self.step is not None:
+            self._loaded[default] = self.step.process
 
     def __call__(self, name: str | None) -> Process:
         if name is None:
+            if self.step is None:
+                raise ConfigurationError("the message names no function to run")
             return self.step.process
         process = self._loaded.get(name)
         if process is None:
             process = self._loaded.setdefault(name, self._descriptor.function(name, self._root).process)
         return process
+
+
+def _platform(s: Settings) -> tuple[Dialect, str, str | None, int]:
+    """The dialect, the step's own exchange, its function (None: named per message) and its data rate limit."""
+    if isinstance(s, FerrymanSettings):
+        services = PlatformServices(s.secret_service_url, s.snapshots_service_url, pool_size=s.prefetch)
+        return FerrymanDialect(s, services), s.backchannel_exchange, None, s.output_rate_limit
+    dialect = SailorDialect(s, PlatformApi(s.api_uri, s.api_username, s.api_key))
+    return dialect, s.publish_messages_to, s.ids.function, s.data_rate_limit

@@ -18,7 +18,7 @@ import pysailor
 from pysailor.checks import validate_component
 
 from .. import context
-from ..settings import Settings
+from ..settings import Settings, deployment_env
 from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
     UsageError,
@@ -194,7 +194,8 @@ def worker(args: argparse.Namespace) -> int:
     from ..journal.delivery import JournalGatekeeper, open_from_env
 
     pysailor.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
-    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)), args.stopped)
+    # ALLMYSMS_* settings also under OIH's prefix, the worker's own ALLMYSMS_WORKER_* included
+    return run_worker(deployment_env(os.environ), lambda env: JournalGatekeeper(open_from_env(env)), args.stopped)
 
 
 def service(args: argparse.Namespace) -> int:

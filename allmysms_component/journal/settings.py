@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
-from ..settings import seconds, whole_number
+from ..settings import deployment_env, seconds, whole_number
 
 URL = "ALLMYSMS_JOURNAL_URL"
 TTL = "ALLMYSMS_JOURNAL_TTL"
@@ -51,6 +51,7 @@ class JournalSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> JournalSettings:
+        env = deployment_env(env)  # each name also as ELASTICIO_ALLMYSMS_* (the Open Integration Hub's)
         return cls(
             url=_url(env.get(URL, "").strip()),
             ttl=seconds(TTL, env.get(TTL, ""), DEFAULT_TTL, lambda value: MIN_TTL <= value <= MAX_TTL,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from yarl import URL
 
@@ -21,7 +22,8 @@ from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
 from ..urls import redact
 from .rebound import MAX_LIMIT
 
-__all__ = ["Ids", "SettingsError", "WorkerSettings", "camel_case", "parse_int"]
+__all__ = ["CommonOptions", "Ids", "SettingsError", "WorkerSettings", "amqp_uri", "camel_case", "common_options",
+           "parse_int"]
 
 PREFIX = "ELASTICIO_"
 
@@ -50,8 +52,30 @@ class Ids:
     function: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CommonOptions:
+    """The options the sailor and Ferryman read alike (``common_options``: same names, defaults and parsing), and
+    the worker's own."""
+
+    component_path: Path = Path()
+    prefetch: int = 1
+    rebound_initial_expiration: int = 15000
+    rebound_limit: int = 20
+    error_rate_limit: int = 2
+    snapshot_rate_limit: int = 2
+    rate_interval: int = 100
+    publish_retry_delay: int = 100
+    publish_max_retry_delay: int = 300000
+    publish_retry_attempts: float = math.inf
+    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
+    protocol_version: int = 1
+    additional_headers: Mapping[str, str] = field(default_factory=dict)
+    grace_period: float = DEFAULT_GRACE_PERIOD
+    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
+
+
 @dataclass(frozen=True)
-class WorkerSettings:
+class WorkerSettings(CommonOptions):
     ids: Ids
     api_uri: str
     api_username: str
@@ -65,26 +89,11 @@ class WorkerSettings:
     snapshot_routing_key: str
     crypto_password: str = field(repr=False)
     crypto_iv: str = field(repr=False)
-    component_path: Path = Path()
-    prefetch: int = 1
-    rebound_initial_expiration: int = 15000
-    rebound_limit: int = 20
     data_rate_limit: int = 10
-    error_rate_limit: int = 2
-    snapshot_rate_limit: int = 2
-    rate_interval: int = 100
-    publish_retry_delay: int = 100
-    publish_max_retry_delay: int = 300000
-    publish_retry_attempts: float = math.inf
     persistent_messages: bool = False
-    outgoing_message_size_limit: int = OUTGOING_MESSAGE_SIZE_LIMIT
-    protocol_version: int = 1
     no_error_replies: bool = False
     no_self_passthrough: bool = False
     input_format: str = "default"
-    additional_headers: Mapping[str, str] = field(default_factory=dict)
-    grace_period: float = DEFAULT_GRACE_PERIOD
-    reconnect_timeout: float = DEFAULT_RECONNECT_TIMEOUT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
@@ -98,7 +107,7 @@ class WorkerSettings:
         if iv_bytes != 16:
             # The sailor only fails at the first message, rejecting every input; we refuse to start.
             raise SettingsError(f"{PREFIX}MESSAGE_CRYPTO_IV must be 16 bytes long, not {iv_bytes}")
-        amqp_uri = _amqp_uri(values["AMQP_URI"])
+        broker_uri = amqp_uri(values["AMQP_URI"])
         input_format = env.get(f"{PREFIX}INPUT_FORMAT") or "default"
         return cls(
             ids=Ids(values["FLOW_ID"], values["EXEC_ID"], values["STEP_ID"], values["CONTAINER_ID"],
@@ -106,7 +115,7 @@ class WorkerSettings:
             api_uri=values["API_URI"].rstrip("/"),
             api_username=values["API_USERNAME"],
             api_key=values["API_KEY"],
-            amqp_uri=amqp_uri,
+            amqp_uri=broker_uri,
             listen_messages_on=values["LISTEN_MESSAGES_ON"],
             publish_messages_to=values["PUBLISH_MESSAGES_TO"],
             data_routing_key=values["DATA_ROUTING_KEY"],
@@ -115,27 +124,34 @@ class WorkerSettings:
             snapshot_routing_key=values["SNAPSHOT_ROUTING_KEY"],
             crypto_password=values["MESSAGE_CRYPTO_PASSWORD"],
             crypto_iv=iv,
-            component_path=Path(env.get(f"{PREFIX}COMPONENT_PATH") or "."),
-            prefetch=number(env, "RABBITMQ_PREFETCH_SAILOR", 1, high=MAX_PREFETCH),
-            rebound_initial_expiration=number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
-            rebound_limit=number(env, "REBOUND_LIMIT", 20, high=MAX_LIMIT),
             data_rate_limit=number(env, "DATA_RATE_LIMIT", 10),
-            error_rate_limit=number(env, "ERROR_RATE_LIMIT", 2),
-            snapshot_rate_limit=number(env, "SNAPSHOT_RATE_LIMIT", 2),
-            rate_interval=number(env, "RATE_INTERVAL", 100),
-            publish_retry_delay=number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
-            publish_max_retry_delay=number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
-            publish_retry_attempts=number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
             persistent_messages=flag(env, f"{PREFIX}AMQP_PERSISTENT_MESSAGES", False),
-            outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
-            protocol_version=number(env, "PROTOCOL_VERSION", 1),
             no_error_replies=flag(env, f"{PREFIX}NO_ERROR_REPLIES", False),
             no_self_passthrough=flag(env, f"{PREFIX}NO_SELF_PASSTRHOUGH", False),  # sic: the sailor's spelling
             input_format=input_format,
-            additional_headers=additional_headers(env),
-            grace_period=_seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
-            reconnect_timeout=_seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
+            **common_options(env),
         )
+
+
+def common_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``CommonOptions`` in ``env``, as the sailor (and Ferryman, which kept its settings) reads them."""
+    return {
+        "component_path": Path(env.get(f"{PREFIX}COMPONENT_PATH") or "."),
+        "prefetch": number(env, "RABBITMQ_PREFETCH_SAILOR", 1, high=MAX_PREFETCH),
+        "rebound_initial_expiration": number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
+        "rebound_limit": number(env, "REBOUND_LIMIT", 20, high=MAX_LIMIT),
+        "error_rate_limit": number(env, "ERROR_RATE_LIMIT", 2),
+        "snapshot_rate_limit": number(env, "SNAPSHOT_RATE_LIMIT", 2),
+        "rate_interval": number(env, "RATE_INTERVAL", 100),
+        "publish_retry_delay": number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
+        "publish_max_retry_delay": number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
+        "publish_retry_attempts": number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
+        "outgoing_message_size_limit": number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
+        "protocol_version": number(env, "PROTOCOL_VERSION", 1),
+        "additional_headers": additional_headers(env),
+        "grace_period": _seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
+        "reconnect_timeout": _seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
+    }
 
 
 def number(env: Mapping[str, str], name: str, default: int, *, high: int = 2**31 - 1) -> int:
@@ -147,7 +163,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return seconds(name, env.get(name) or "", default)
 
 
-def _amqp_uri(raw: str) -> str:
+def amqp_uri(raw: str) -> str:
     """The broker URI, refused at start (never quoted) when the AMQP client could not read it."""
     try:
         url = URL(raw)

@@ -21,6 +21,7 @@ import pytest
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
+from ..worker.orchestrator import SECRET_ID, OihFlow, Services
 from ..worker.platform import Flow, StepApi
 from .build import FIGURES, ROOT, Timer, component_version
 from .podman import Podman
@@ -96,9 +97,50 @@ class KubernetesCommandStep(ElasticIoStep):
     entrypoint = "sail.sh"
 
 
-# The Open Integration Hub joins here as pytest.param(OihStep, id="oih"): a Step with command = () (OIH starts the
-# image's own CMD), entrypoint = None, and OIH's environment, every variable prefixed ELASTICIO_.
-STEPS = [pytest.param(ElasticIoStep, id="elastic.io"), pytest.param(KubernetesCommandStep, id="command")]
+class OihStep:
+    """The Open Integration Hub: no command (the image's own CMD), OIH's environment (the deployment's settings
+    prefixed ``ELASTICIO_``), a signed token per message, the credentials from the secret service, plain JSON
+    through the flow's exchange, the output on the orchestrator's backchannel."""
+
+    command: ClassVar[tuple[str, ...]] = ()
+    entrypoint: ClassVar[str | None] = None
+    ready_log = "Fully initialized and waiting for messages"
+
+    def __init__(self, oih: OihFlow, services: Services) -> None:
+        self.oih = oih
+        self.services = services
+
+    @classmethod
+    @contextmanager
+    def open(cls, request: pytest.FixtureRequest) -> Iterator[OihStep]:
+        oih = OihFlow(request.getfixturevalue("amqp_loop"), request.getfixturevalue("amqp_url")).declare()
+        services = Services()
+        services.secrets[SECRET_ID] = {"type": "MIXED", "value": {"payload": json.dumps(CREDENTIALS)}}
+        try:
+            yield cls(oih, services)
+        finally:
+            services.close()
+            oih.delete()
+
+    def env(self, api_url: str) -> dict[str, str]:
+        env = self.oih.env("step_2", self.services, ELASTICIO_ALLMYSMS_API_URL=api_url)
+        del env["ELASTICIO_COMPONENT_PATH"]  # the image's working folder holds component.json
+        return env
+
+    def send(self, body: Mapping[str, Any], message_id: str) -> None:
+        self.oih.publish("step_2", dict(body), function="sendSMS")
+
+    def output(self, timeout: float) -> dict[str, Any]:
+        out: dict[str, Any] = self.oih.outputs("input", timeout).json()["data"]
+        return out
+
+    def leftovers(self) -> dict[str, int]:
+        return {"input": self.oih.count("step_2:messages"), "error": self.oih.count("backchannel:error"),
+                "dead": self.oih.count("step_2:deadletter")}
+
+
+STEPS = [pytest.param(ElasticIoStep, id="elastic.io"), pytest.param(KubernetesCommandStep, id="command"),
+         pytest.param(OihStep, id="oih")]
 
 
 @pytest.fixture(params=STEPS)

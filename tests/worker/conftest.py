@@ -15,6 +15,8 @@ import pytest
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
+from .broker import PrivateBroker, available
+from .orchestrator import OihFlow, Services
 from .platform import ROOT, Flow, Loop, StepApi, WorkerProcess
 
 
@@ -64,3 +66,49 @@ def send_sms(step_api: StepApi, simulator: AllMySmsSimulator,
         return start_worker(ready, ELASTICIO_COMPONENT_PATH=str(ROOT), ELASTICIO_FUNCTION="sendSMS",
                             ALLMYSMS_API_URL=simulator.url, **env)
     return start
+
+
+@pytest.fixture
+def oih(amqp_url: str, amqp_loop: Loop) -> Iterator[OihFlow]:
+    """A two-step flow as the Open Integration Hub declares it, on the session's broker."""
+    declared = OihFlow(amqp_loop, amqp_url).declare()
+    yield declared
+    declared.delete()
+
+
+@pytest.fixture
+def oih_services() -> Iterator[Services]:
+    services = Services()
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def start_oih_step(oih: OihFlow, oih_services: Services, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start a step of the OIH flow: ``start_oih_step("step_2")`` runs this worker with OIH's environment,
+    ``start_oih_step("step_1", ferryman=True)`` the real Ferryman on its Node test component."""
+    started: list[WorkerProcess] = []
+
+    def start(step: str = "step_2", *, ferryman: bool = False, ready: bool = True, **env: Any) -> WorkerProcess:
+        full = oih.env(step, oih_services, **{k: str(v) for k, v in env.items()})
+        worker = WorkerProcess(full, tmp_path / f"{step}-{len(started)}.log", ferryman=ferryman)
+        started.append(worker)
+        if ready:
+            worker.wait_for_log("Start listening for messages" if ferryman else "Fully initialized")
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    """A broker of the test's own, that it may stop and start."""
+    if not available():
+        pytest.fail("rabbitmq-server is not installed: run scripts/test-setup")
+    broker = PrivateBroker(tmp_path / "rabbitmq")
+    try:
+        yield broker.start()
+    finally:
+        broker.stop()

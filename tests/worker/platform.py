@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"
 NODE = Path(__file__).resolve().parent / "node"  # the real Node sailor, installed by scripts/test-setup
 SAILOR = NODE / "node_modules" / "elasticio-sailor-nodejs"
+FERRYMAN_NODE = Path(__file__).resolve().parent / "ferryman"  # OIH's real Ferryman, installed by scripts/test-setup
+FERRYMAN = FERRYMAN_NODE / "node_modules" / "@openintegrationhub" / "ferryman"
 PASSWORD = "testCryptoPassword"
 IV = "iv=any16_symbols"
 CIPHER = Cipher(PASSWORD, IV)
@@ -192,61 +194,54 @@ class Flow:
             time.sleep(0.02)
 
     def poll(self, kind: str) -> Received | None:
-        queue = self.input_queue if kind == "input" else self.queue(kind)
-
-        async def get() -> Received | None:
-            assert self.channel is not None
-            message = await self.channel.basic_get(queue, no_ack=True)
-            if message.delivery is None or isinstance(message.delivery, Basic.GetEmpty):
-                return None
-            delivery: Any = message.delivery
-            return Received(message.body, message.header.properties, delivery.routing_key,
-                            bool(delivery.redelivered))
-        return self.loop.run(get())
+        assert self.channel is not None
+        return take(self.loop, self.channel, self.input_queue if kind == "input" else self.queue(kind))
 
     def count(self, kind: str) -> int:
-        queue = self.input_queue if kind == "input" else self.queue(kind)
-
-        async def count() -> int:
-            assert self.channel is not None
-            ok = await self.channel.queue_declare(queue, passive=True)
-            return int(ok.message_count or 0)
-        return self.loop.run(count())
+        assert self.channel is not None
+        return waiting(self.loop, self.channel, self.input_queue if kind == "input" else self.queue(kind))
 
 
-class StepApi:
-    """The platform API's step-data endpoint, and a result endpoint for the services, on loopback."""
+def take(loop: Loop, channel: AbstractChannel, queue: str) -> Received | None:
+    """The next message of ``queue``, taken off it; None if it is empty."""
+    async def get() -> Received | None:
+        message = await channel.basic_get(queue, no_ack=True)
+        if message.delivery is None or isinstance(message.delivery, Basic.GetEmpty):
+            return None
+        delivery: Any = message.delivery
+        return Received(message.body, message.header.properties, delivery.routing_key, bool(delivery.redelivered))
+    return loop.run(get())
 
-    def __init__(self, step_data: Mapping[str, Any] | None = None) -> None:
-        self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        self.status = 200
-        self.location: str | None = None  # sent with the status, for a redirect
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.requests.append(("GET", self.path, dict(self.headers), b""))
-                self._answer(json.dumps(api.step_data).encode())
+def waiting(loop: Loop, channel: AbstractChannel, queue: str) -> int:
+    """How many messages wait in ``queue``."""
+    async def count() -> int:
+        ok = await channel.queue_declare(queue, passive=True)
+        return int(ok.message_count or 0)
+    return loop.run(count())
 
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                api.requests.append(("POST", self.path, dict(self.headers), body))
-                self._answer(b"{}")
 
-            def _answer(self, body: bytes) -> None:
-                self.send_response(api.status)
-                if api.location:
-                    self.send_header("Location", api.location)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+class JsonHandler(BaseHTTPRequestHandler):
+    """A request handler that answers JSON and logs nothing."""
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+    def answer(self, status: int, body: bytes, extra: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LoopbackServer:
+    """An HTTP server on a free loopback port, serving from a thread of its own until ``close``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
@@ -260,17 +255,47 @@ class StepApi:
         self._server.server_close()
 
 
+class StepApi(LoopbackServer):
+    """The platform API's step-data endpoint, and a result endpoint for the services, on loopback."""
+
+    def __init__(self, step_data: Mapping[str, Any] | None = None) -> None:
+        self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.status = 200
+        self.location: str | None = None  # sent with the status, for a redirect
+        api = self
+
+        class Handler(JsonHandler):
+            def do_GET(self) -> None:
+                api.requests.append(("GET", self.path, dict(self.headers), b""))
+                self._answer(json.dumps(api.step_data).encode())
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                api.requests.append(("POST", self.path, dict(self.headers), body))
+                self._answer(b"{}")
+
+            def _answer(self, body: bytes) -> None:
+                self.answer(api.status, body, {"Location": api.location} if api.location else None)
+
+        super().__init__(Handler)
+
+
 class WorkerProcess:
     """``allmysms-component worker`` in a child process; its bunyan log lines collected from stdout."""
 
-    def __init__(self, env: Mapping[str, str], log_file: Path, *, node: bool = False) -> None:
-        """``node=True`` runs the real Node sailor (``run.js``) instead, on the Node test component."""
+    def __init__(self, env: Mapping[str, str], log_file: Path, *, node: bool = False, ferryman: bool = False) -> None:
+        """``node=True`` runs the real Node sailor (``run.js``) instead, on the Node test component;
+        ``ferryman=True`` OIH's real Ferryman (``runGlobal.js``) on its own Node test component."""
         full = {k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "ALLMYSMS_"))}
         full.update(env)
         command = [sys.executable, "-m", "allmysms_component", "worker"]
         cwd = ROOT
         if node:
             command, cwd = ["node", str(SAILOR / "run.js")], NODE
+            full["ELASTICIO_COMPONENT_PATH"] = "component"
+        if ferryman:
+            command, cwd = ["node", str(FERRYMAN / "runGlobal.js")], FERRYMAN_NODE
             full["ELASTICIO_COMPONENT_PATH"] = "component"
         self.log_file = log_file
         self._out = log_file.open("wb")

@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from .broker import PrivateBroker, available
+from .broker import PrivateBroker
 from .platform import Flow, Loop, StepApi, WorkerProcess
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    if not available():
-        pytest.fail("rabbitmq-server is not installed: run scripts/test-setup")
-    broker = PrivateBroker(tmp_path / "rabbitmq")
-    try:
-        yield broker.start()
-    finally:
-        broker.stop()
 
 
 def test_a_broker_restart_with_messages_in_flight_sends_each_once_and_settles_each(
