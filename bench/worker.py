@@ -33,7 +33,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import callgrind  # noqa: E402
 import worker_targets  # noqa: E402
 from pamqp.commands import Basic  # noqa: E402
+from worker_targets import IMPLS, Result, Row  # noqa: E402
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator, Fault  # noqa: E402
 from tests.worker.broker import PrivateBroker  # noqa: E402
@@ -58,9 +58,6 @@ WARM_UP = 5  # messages before the measured ones, at least; at least the prefetc
 THROTTLE = 100.0  # msg/s: the sailor's default data throttle, 10 per 100 ms
 RAISED = "1000"   # ELASTICIO_DATA_RATE_LIMIT when raised: 10,000 msg/s, never the bound
 TICK = os.sysconf("SC_CLK_TCK")
-IMPLS = ("python", "node", "relay", "aiohttp")
-LABELS = {"python": "this worker, Send SMS", "node": "Node sailor 2.7.8, minimal action",
-          "relay": "bare relay, requests in threads", "aiohttp": "bare relay, aiohttp on the loop (item 7)"}
 COUNTED_MESSAGES = {1: 60, 10: 150, 50: 300}  # per row under callgrind, after the warm-up
 
 
@@ -72,42 +69,6 @@ def serve_simulator(pipe: Connection, latency: float) -> None:
         pipe.send(simulator.url)
         while pipe.recv() != "stop":
             simulator.forget()
-
-
-@dataclass(frozen=True)
-class Row:
-    impl: str  # one of IMPLS
-    prefetch: int
-    latency: float
-    raised: bool  # the data throttle raised (the relays have none)
-    messages: int
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.impl]
-
-    @property
-    def throttle(self) -> str:
-        if self.impl in ("relay", "aiohttp"):
-            return "none"
-        return "raised" if self.raised else "shipped"
-
-
-@dataclass(frozen=True)
-class Result:
-    row: Row
-    seconds: float
-    cpu: float
-    rss_mib: float
-    instructions: float | None = None  # per message, under callgrind
-
-    @property
-    def rate(self) -> float:
-        return self.row.messages / self.seconds
-
-    @property
-    def cpu_ms(self) -> float:
-        return self.cpu / self.row.messages * 1000
 
 
 def cpu_seconds(pid: int) -> float:
@@ -135,8 +96,9 @@ def step(row: Row, flow: Flow, api: StepApi, simulator_url: str, log: Path,
         "node": (["node", str(SAILOR / "run.js")], NODE),
         "relay": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
         "aiohttp": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
+        "inline": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
     }[row.impl]
-    env["RELAY_HTTP"] = "aiohttp" if row.impl == "aiohttp" else "threads"
+    env["RELAY_HTTP"] = {"aiohttp": "aiohttp", "inline": "inline"}.get(row.impl, "threads")
     env["ELASTICIO_COMPONENT_PATH"] = "component" if row.impl == "node" else str(ROOT)
     env["PYTHONPATH"] = str(ROOT)
     if counted is not None:
@@ -233,6 +195,8 @@ def matrix(seconds: float, impls: tuple[str, ...]) -> list[Row]:
     for latency in LATENCIES:
         for prefetch in PREFETCHES:
             for impl in impls:
+                if impl == "inline":  # one message at a time: for the instruction counts only
+                    continue
                 for raised in ((False, True) if impl in ("python", "node") else (True,)):
                     rows.append(Row(impl, prefetch, latency, raised, messages(prefetch, latency, raised, seconds)))
     return rows
