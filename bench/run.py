@@ -71,6 +71,10 @@ def rows(results: sends.Results, cold: cold_start.Runs, counts: send_counts.Coun
         table.append(Row(f"Own time per recipient, {large.recipients:,} recipients (median wall)", us(per),
                          f"{us(median(large.bare_own()) / large.recipients)} (bare client's own)",
                          f"≤ {us(OWN_PER_RECIPIENT_NS)}", per <= OWN_PER_RECIPIENT_NS))
+    if counts is not None:
+        mine, theirs = median(counts.per_recipient["component"]), median(counts.per_recipient["bare"])
+        table.append(Row(f"Instructions per recipient, {send_counts.LARGE:,} recipients (callgrind)", f"{mine:,.0f}",
+                         f"{theirs:,.0f} (bare post)", f"information: {mine / theirs:.2f}x", None))
     if cold.instructions:
         net = cold.net_instruction_ratio()
         table.append(Row("First message of a fresh process: instructions (callgrind)",
