@@ -24,10 +24,10 @@ import time
 started = time.perf_counter_ns()
 import os
 import sys
-from allmysms_component import runtime
+from pysailor import configure_logging
 from allmysms_component.actions.send_sms import process
 imported = time.perf_counter_ns()
-runtime.configure_logging(open(os.devnull, "w"), "info")
+configure_logging(open(os.devnull, "w"), "info")
 output = process({msg!r}, {cfg!r})
 assert output["body"]["status"] == 100, output
 print(imported - started, time.perf_counter_ns() - imported, int("jsonschema" in sys.modules))

@@ -22,7 +22,8 @@ from urllib.parse import urlencode
 
 import requests
 
-from allmysms_component import context, runtime
+import pysailor as runtime
+from allmysms_component import context
 from allmysms_component.api import DEFAULT_TIMEOUTS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 

@@ -14,13 +14,13 @@ import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allmysms_component import runtime
+import pysailor as runtime
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ApiRejectedError, InvalidInputError, OutcomeUnknownError
 from allmysms_component.rules.text import count_segments, prepare
-from allmysms_component.runtime import execute, new_message
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 from allmysms_component.sandbox.rules import sms_parts
+from pysailor import execute, new_message
 
 from .conftest import API_KEY
 
@@ -166,8 +166,8 @@ def test_an_output_too_large_to_emit_says_the_work_was_done() -> None:
     error = execution.first("error")
     assert error is not None
     assert error.payload["name"] == "OutputError"
-    assert "the SMS was sent" in error.payload["message"]
-    assert "do not send it again" in error.payload["message"]
+    assert "its work is done" in error.payload["message"]
+    assert "do not run this message again" in error.payload["message"]
 
 
 # -- SMS parts: an escape pair or a surrogate pair is never split between two parts ---------------------------

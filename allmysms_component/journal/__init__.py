@@ -1,0 +1,37 @@
+"""The send journal: an SMS accepted by AllMySMS is never sent again, whichever replica gets its message again.
+
+The README's "Never twice: the send journal" is the guide (the guarantee, the settings, manual resends). Each
+module does one job:
+
+decisions     the rules: (entry, delivery) -> SEND, REPLAY or MAY_HAVE_BEEN_SENT, and the entry to write (pure)
+journal       begin / complete / doubt / release over a store, with compare-and-set; the key of a delivery
+memory_store  the default store: this process's memory, bounded, expiring
+redis_store   the shared store: Redis, one Lua compare-and-set per write, entries with a time to live
+settings      the ALLMYSMS_JOURNAL_* settings and ALLMYSMS_SEND_UNPROVEN_REDELIVERIES
+errors        SendInDoubtError (the SMS may have been sent) and JournalUnavailableError (a rebound)
+gate          the per-delivery SendGate onto the journal
+delivery      the journal opened once per process from the environment; the gatekeeper the worker is handed
+
+The action's side of the gate (SendGate, current(), use()) and the Gatekeeper the worker asks are the runtime's
+``pysailor.sending``: the runtime imports nothing of the component.
+"""
+
+from .decisions import Decision, Doubt, Policy, Verdict
+from .errors import JournalUnavailableError, SendInDoubtError
+from .gate import JournalGate
+from .journal import Journal, SendKey, open_journal
+from .settings import JournalSettings
+
+__all__ = [
+    "Decision",
+    "Doubt",
+    "Journal",
+    "JournalGate",
+    "JournalSettings",
+    "JournalUnavailableError",
+    "Policy",
+    "SendInDoubtError",
+    "SendKey",
+    "Verdict",
+    "open_journal",
+]

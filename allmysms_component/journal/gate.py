@@ -1,0 +1,119 @@
+"""One delivery's send gate onto the journal: the journal's verdict turned into what the action does.
+
+SEND lets the request go; REPLAY hands back the recorded outputs; MAY_HAVE_BEEN_SENT raises SendInDoubtError;
+an unreachable journal raises JournalUnavailableError (a rebound). After the request, the answer is recorded;
+if the journal fails then, the output still goes out (the SMS was sent) and the entry stays "sending", so a
+copy of the message ends in doubt instead of sending twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pysailor.sending import Output, SendGate
+
+from .decisions import Decision, Doubt, Verdict
+from .errors import SendInDoubtError
+from .journal import Journal, SendKey
+
+log = logging.getLogger(__name__)
+
+
+class JournalGate(SendGate):
+    """The gate the worker opens for one delivery: ``key`` None when it has no ``messageId`` header."""
+
+    def __init__(self, journal: Journal, key: SendKey | None, *, redelivered: bool) -> None:
+        self.journal = journal
+        self.key = key
+        self.redelivered = redelivered
+        self.verdict: Verdict | None = None
+        self._attempt: str | None = None
+        self._withheld: dict[str, Any] = {}
+
+    @property
+    def sending(self) -> bool:
+        """True between a SEND verdict and the call that says how the send ended."""
+        return self._attempt is not None
+
+    def before_send(self, withheld: Mapping[str, Any] | None = None) -> list[Output] | None:
+        if self.verdict is not None:
+            raise RuntimeError("before_send was already called for this message")
+        self._withheld = dict(withheld or {})
+        if self.key is None:
+            self.verdict = self._unkeyed()
+        else:
+            self.verdict = self.journal.begin(self.key, redelivered=self.redelivered)
+        verdict = self.verdict
+        if verdict.decision is Decision.SEND:
+            self._attempt = verdict.attempt
+            return None
+        message_id = self.key.message_id if self.key else None
+        if verdict.decision is Decision.REPLAY:
+            log.info("Message %s was sent already: its recorded output is published again, nothing is sent",
+                     message_id)
+            return [self._restore(output, verdict.withheld) for output in verdict.outputs]
+        reason = verdict.doubt or Doubt.UNREADABLE
+        log.warning("Message %s is not sent: it may have been sent already (%s)", message_id, reason.value)
+        raise SendInDoubtError(reason, message_id=message_id, since=verdict.since, resend_from=verdict.resend_from)
+
+    def after_send(self, outputs: Sequence[Output]) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is None or self.key is None:
+            return
+        try:
+            recorded = self.journal.complete(self.key, attempt, outputs, withheld=tuple(self._withheld))
+        except Exception as exc:  # the SMS was sent: nothing here may keep its output from being published
+            log.error("Message %s was sent but the send journal could not record it (%s); its output is published, "
+                      "and a copy of the message will end 'may have been sent' instead of sending again",
+                      self.key.message_id, exc)
+            return
+        if not recorded:
+            log.error("Message %s was sent but its journal entry belongs to another attempt now", self.key.message_id)
+
+    def not_sent(self) -> None:
+        self._end("release", "a copy of the message will end 'may have been sent' although nothing was sent")
+
+    def in_doubt(self) -> None:
+        self._end("doubt", "its entry stays 'sending', which a copy of the message also reads as in doubt")
+
+    def finish(self) -> None:
+        self.settle(None)
+
+    def settle(self, error: BaseException | None) -> None:
+        """The worker's backstop once ``process`` returned or raised: settle an attempt the action left open."""
+        if not self.sending:
+            return
+        if error is None:
+            log.error("The action returned without recording its send; the message's send is recorded in doubt")
+            self.in_doubt()
+        else:
+            self.failed(error)
+
+    def _end(self, how: str, consequence: str) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is None or self.key is None:
+            return
+        try:
+            (self.journal.release if how == "release" else self.journal.doubt)(self.key, attempt)
+        except Exception as exc:  # called while the action's own error propagates: never replace that error
+            log.warning("The send journal could not record how message %s ended (%s): %s", self.key.message_id,
+                        exc, consequence)
+
+    def _unkeyed(self) -> Verdict:
+        """Without a messageId there is nothing to look up: a first delivery sends, a redelivery is unproven."""
+        policy = self.journal.policy
+        if self.redelivered and not policy.send_unproven_redeliveries:
+            return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.NO_MESSAGE_ID)
+        return Verdict(Decision.SEND)
+
+    def _restore(self, output: Output, withheld: Sequence[str]) -> Output:
+        missing = [name for name in withheld if name not in self._withheld]
+        if missing:
+            raise RuntimeError(f"the journal withheld {', '.join(missing)} from the recorded output, and "
+                               "before_send was not given them back")
+        body = output.get("body")
+        if not withheld or not isinstance(body, dict):
+            return output
+        return {**output, "body": {k: (self._withheld[k] if k in withheld else v) for k, v in body.items()}}
