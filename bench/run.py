@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/run.py                     # about 2 minutes on 2 cores (callgrind included)
-    .venv/bin/python bench/run.py --quick             # about 1 minute: fewer rounds, a smoke test
+    .venv/bin/python bench/run.py                     # 1.5-5 min on 2 cores, by load (callgrind included)
+    .venv/bin/python bench/run.py --quick             # about 40 s: fewer rounds, a smoke test
     .venv/bin/python bench/run.py --no-instructions   # wall and CPU time only (no valgrind needed)
 
 The report (a Markdown table of every target with its measured value and baseline, then the details behind it)
