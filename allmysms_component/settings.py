@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.util import parse_url
 
-from pysailor import env
+from pysailor import env, urls
 
 from .errors import ConfigurationError
 
@@ -84,8 +84,7 @@ def check_api_url(url: str) -> str:
     would read differently from this check (``http://host:80\\[::1]``) is refused, never guessed at."""
     problem = _url_problem(url)
     if problem:
-        shown = re.sub(r"^([a-z]+://)[^/]*@", r"\1", url, flags=re.IGNORECASE)  # never echo a password
-        raise ConfigurationError(f"ALLMYSMS_API_URL {shown!r} is refused: {problem}; nothing was sent")
+        raise ConfigurationError(f"ALLMYSMS_API_URL {urls.redact(url)!r} is refused: {problem}; nothing was sent")
     return url.rstrip("/")
 
 

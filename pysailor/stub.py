@@ -32,6 +32,7 @@ class StubBroker(Broker):
         self._cancelled = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._tag = 0
+        self.handed_out = 0
 
     def enqueue(self, body: bytes, headers: Mapping[str, Any] | None = None, *, redelivered: bool = False,
                 properties: Basic.Properties | None = None) -> Incoming:
@@ -58,6 +59,7 @@ class StubBroker(Broker):
             if getting not in done:
                 getting.cancel()
                 return
+            self.handed_out += 1
             task = asyncio.get_running_loop().create_task(on_delivery(getting.result()))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -85,6 +85,23 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+def _port(value: str) -> int:
+    """A TCP port to listen on, 0 for any free one."""
+    number = value.strip().removeprefix("-")
+    if not (number.isascii() and number.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port: give 0 to 65535 (0 picks a free one)")
+    if value.strip().startswith("-") or int(number) > 65535:
+        raise argparse.ArgumentTypeError(f"{value.strip()} is not a port: give 0 to 65535 (0 picks a free one)")
+    return int(number)
+
+
+def _host(value: str) -> str:
+    """An address to listen on; an empty one would silently mean every interface."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("empty: give 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)")
+    return value.strip()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="allmysms-component", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -125,6 +142,8 @@ def _parser() -> argparse.ArgumentParser:
                      "- for stdin; none: an empty body")
     run.add_argument("config", nargs="?", help="the step configuration (credentials and settings) when not in the "
                      "fixture; without credentials, they come from the environment, a prompt or --sandbox")
+    run.add_argument("--body", metavar="JSON", help='the message body inline, e.g. \'{"campaignId": "ap_1"}\', '
+                     "instead of a message file (a CONFIG file may follow)")
     run.add_argument("--action", default=commands.ACTION, help=f"action id in component.json (default "
                      f"{commands.ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")
@@ -154,8 +173,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = command("sandbox", "serve the AllMySMS simulator", "Serve the local AllMySMS API v9 simulator until "
                     "Ctrl-C or SIGTERM, printing each SMS it receives.")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--host", type=_host, default="127.0.0.1", help="address to listen on (default 127.0.0.1: "
+                       "this machine only; 0.0.0.0: every interface)")
+    serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away test CA (needs trustme, "
                        "from the test extra)")
     serve.set_defaults(run=commands.sandbox)
