@@ -9,37 +9,40 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import callgrind
 from harness import CFG, SEND_PATH, TIMEOUT, bare_form, incoming, median, progress
 
 from allmysms_component.sandbox import AllMySmsSimulator
 
-# Each child prints how long its imports and its first send took (ns; the component's first send includes
-# importing jsonschema, also printed apart); the parent times the whole run (interpreter start and exit
-# included), which is what a new replica or a CLI call pays.
+# Each child prints how long its imports and its first send took (ns; the component's child also whether
+# jsonschema was imported by then); the parent times the whole run (interpreter start and exit included),
+# which is what a new replica or a CLI call pays.
 COMPONENT = """\
 import time
 started = time.perf_counter_ns()
 import os
-from allmysms_component import runtime
+import sys
+from pysailor import configure_logging
 from allmysms_component.actions.send_sms import process
 imported = time.perf_counter_ns()
-import jsonschema  # the first message imports it anyway: timed apart to show its share
-validator = time.perf_counter_ns()
-runtime.configure_logging(open(os.devnull, "w"), "info")
+configure_logging(open(os.devnull, "w"), "info")
 output = process({msg!r}, {cfg!r})
 assert output["body"]["status"] == 100, output
-print(imported - started, time.perf_counter_ns() - imported, validator - imported)
+print(imported - started, time.perf_counter_ns() - imported, int("jsonschema" in sys.modules))
 """
 BARE = """\
 import time
 started = time.perf_counter_ns()
 import json
+from urllib.parse import urlencode
 import requests
 imported = time.perf_counter_ns()
-data = {{"login": {login!r}, "apiKey": {api_key!r}, "returnformat": "json",
-        "smsData": json.dumps({sms_data!r}, ensure_ascii=False, separators=(",", ":"))}}
-response = requests.post({url!r}, data=data, timeout={timeout!r}, allow_redirects=False)
+data = urlencode({{"login": {login!r}, "apiKey": {api_key!r}, "returnformat": "json",
+                  "smsData": json.dumps({sms_data!r}, ensure_ascii=False, separators=(",", ":"))}})
+response = requests.post({url!r}, data=data, headers={{"Content-Type": "application/x-www-form-urlencoded"}},
+                         timeout={timeout!r}, allow_redirects=False, stream=True)
 assert json.loads(response.content)["status"] == 100, response.text
 print(imported - started, time.perf_counter_ns() - imported)
 """
@@ -53,7 +56,12 @@ class Runs:
     wall: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": [], "empty": []})
     imports: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": []})
     first_send: dict[str, list[int]] = field(default_factory=lambda: {"component": [], "bare": []})
-    jsonschema: list[int] = field(default_factory=list)  # the component's first send: importing jsonschema
+    jsonschema: list[int] = field(default_factory=list)  # 1 where the component's child had imported jsonschema
+    instructions: dict[str, int] = field(default_factory=dict)  # one counted run of each, when asked for
+
+    def net_instruction_ratio(self) -> float:
+        empty = self.instructions["empty"]
+        return (self.instructions["component"] - empty) / (self.instructions["bare"] - empty)
 
     def net_ratios(self) -> list[float]:
         """Per round: (component - empty interpreter) / (bare - empty interpreter)."""
@@ -82,8 +90,9 @@ def _run(code: str, env: dict[str, str]) -> tuple[int, list[int]]:
     return wall, [int(word) for word in done.stdout.split()]
 
 
-def measure(sim: AllMySmsSimulator, rounds: int) -> Runs:
-    """``rounds`` rounds of three fresh interpreters (component, bare, empty), in an order rotated each round."""
+def measure(sim: AllMySmsSimulator, rounds: int, *, count: bool = False) -> Runs:
+    """``rounds`` rounds of three fresh interpreters (component, bare, empty), in an order rotated each round;
+    with ``count``, then one run of each under callgrind (instructions from exec to exit)."""
     msg = incoming(1)
     form = bare_form(msg["body"]["mobileNumbers"])  # the same form the component posts (checked in sends.py)
     codes = {
@@ -108,4 +117,10 @@ def measure(sim: AllMySmsSimulator, rounds: int) -> Runs:
                     runs.first_send[name].append(inside[1])
                     runs.jsonschema.extend(inside[2:])
             sim.forget()
+        if count:
+            progress("first message in a fresh process: instructions under callgrind, one run of each")
+            with tempfile.TemporaryDirectory(prefix="allmysms-bench-callgrind-") as counted:
+                for name in order:
+                    runs.instructions[name] = callgrind.whole_run([sys.executable, "-c", codes[name]], env,
+                                                                  Path(counted))
     return runs

@@ -2,6 +2,8 @@
 
 Public seams only: the component runs as deployed (its context follows the environment), and its HTTP call is
 timed by a ``requests.Session`` subclass that takes over the client's session (``client.transport.session``).
+Like with like: both sides url-encode the form before ``session.post`` and read the answer's body after it
+(``stream=True``), so the time inside ``post`` is the same work for both.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -25,6 +28,7 @@ from allmysms_component.api import DEFAULT_TIMEOUTS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 
 SEND_PATH = "/http/9.0/sendSms/"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
 SENDER = "MyShop"
 TEXT = "Your parcel 4711 is ready for pick-up at the counter until Saturday 6 pm. Thank you!"  # GSM-7, 1 part
@@ -49,14 +53,23 @@ def simulator() -> Iterator[AllMySmsSimulator]:
     component pointed at it the way a deployment is (``ALLMYSMS_API_URL``), logging as deployed (bunyan lines
     at ``info``) into /dev/null."""
     account = Account(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key, credits=RICH)
-    with AllMySmsSimulator(accounts=[account]) as sim, open(os.devnull, "w") as sink:
+    with AllMySmsSimulator(accounts=[account]) as sim:
         for name in CLEARED_ENV:
             os.environ.pop(name, None)
         os.environ["ALLMYSMS_API_URL"] = sim.url
         os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"]))
+        with deployed():
+            yield sim
+
+
+@contextlib.contextmanager
+def deployed() -> Iterator[None]:
+    """Logging as the platform's default (bunyan lines at ``info``) into /dev/null, one write per line; on
+    leaving, the context built from the environment is closed."""
+    with open(os.devnull, "w") as sink:
         handler = runtime.configure_logging(sink, "info")
         try:
-            yield sim
+            yield
         finally:
             context.use(None)  # closes the pool built from the environment
             logging.getLogger().removeHandler(handler)
@@ -85,6 +98,11 @@ def bare_form(mobile_numbers: str) -> Form:
             "smsData": json.dumps(sms_data, ensure_ascii=False, separators=(",", ":"))}
 
 
+def bare_body(mobile_numbers: str) -> str:
+    """The same form url-encoded, as the component posts it (a string body, fields in the same order)."""
+    return urlencode(bare_form(mobile_numbers))
+
+
 @dataclass(frozen=True)
 class Timing:
     """One send: its whole wall time and the part of it spent inside ``session.post`` (ns)."""
@@ -98,7 +116,8 @@ class Timing:
 
 
 class BareClient:
-    """The baseline: a kept-alive ``requests.Session`` posting the same form, reading the JSON answer."""
+    """The baseline: a kept-alive ``requests.Session`` posting the same form, reading the JSON answer. Like the
+    component it encodes the form before ``post`` and reads the body after it (``stream=True``)."""
 
     def __init__(self, base_url: str) -> None:
         self.url = base_url + SEND_PATH
@@ -106,9 +125,10 @@ class BareClient:
 
     def send(self, msg: dict[str, Any], count: int) -> Timing:
         started = time.perf_counter_ns()
-        form = bare_form(msg["body"]["mobileNumbers"])
+        body = bare_body(msg["body"]["mobileNumbers"])
         posting = time.perf_counter_ns()
-        response = self.session.post(self.url, data=form, timeout=TIMEOUT, allow_redirects=False)
+        response = self.session.post(self.url, data=body, headers=FORM, timeout=TIMEOUT, allow_redirects=False,
+                                     stream=True)
         posted = time.perf_counter_ns()
         answer = json.loads(response.content)
         if response.status_code != 200 or answer.get("status") != 100 or len(answer["smsIds"]) != count:
@@ -130,6 +150,7 @@ class TimedSession(requests.Session):
         self.http_ns = 0
         self.posts = 0
         self.last_form: object = None
+        self.streamed = False  # the last post left the body to be read after it
 
     @classmethod
     def replacing(cls, session: requests.Session) -> TimedSession:
@@ -147,6 +168,7 @@ class TimedSession(requests.Session):
             self.http_ns += time.perf_counter_ns() - started
             self.posts += 1
             self.last_form = data
+            self.streamed = bool(kwargs.get("stream"))
 
 
 class Component:
@@ -181,8 +203,15 @@ class Component:
         return Timing(total, self.session.http_ns - http_ns)
 
     def check_like_with_like(self, msg: dict[str, Any]) -> None:
-        """The bare client must post exactly the form the component posted."""
-        if self.session.last_form != bare_form(msg["body"]["mobileNumbers"]):
+        """The bare client must post exactly the body the component posted, already encoded, as it does."""
+        posted = self.session.last_form
+        if not isinstance(posted, str):
+            raise RuntimeError(f"the component posted a {type(posted).__name__}, not an encoded form: the bare "
+                               f"client no longer does the same work; the comparison is void")
+        if not self.session.streamed:
+            raise RuntimeError("the component read the answer inside session.post, the bare client after it: "
+                               "the comparison is void")
+        if posted != bare_body(msg["body"]["mobileNumbers"]):
             raise RuntimeError("the bare post does not send what the component sends: the comparison is void")
 
 

@@ -1,22 +1,27 @@
-"""The worker against the Node sailor and a bare relay: Send SMS through one RabbitMQ, AllMySMS answering in 30 ms.
+"""The worker against the Node sailor and bare relays: Send SMS through one RabbitMQ, at prefetch 1, 10 and 50.
 
-Run from the repository root (after scripts/test-setup)::
+Run from the repository root (after scripts/test-setup; the aiohttp prototype needs ``pip install -e
+'.[bench]'``, the instruction counts ``apt-get install valgrind``)::
 
-    .venv/bin/python bench/worker.py            # about 2 minutes on 2 cores
-    .venv/bin/python bench/worker.py --quick    # fewer messages, about 1 minute: a smoke test of the numbers
-    .venv/bin/python bench/worker.py --profile /tmp/worker.txt   # only row (a) at prefetch 10, under py-spy
+    .venv/bin/python bench/worker.py                 # the whole matrix, wall time: 6-7 minutes
+    .venv/bin/python bench/worker.py --quick         # the same matrix, shorter rows: about 4 minutes
+    .venv/bin/python bench/worker.py --instructions  # instructions per message (callgrind): about 11 min
+    .venv/bin/python bench/worker.py --profile /tmp/worker.txt   # the worker at prefetch 10 under py-spy
 
-Each row runs one step process on a fresh flow of the same broker: (a) ``allmysms-component worker`` running
-Send SMS, (b) the real Node sailor 2.7.8 running a minimal Node action that posts the same form, (c) the bare
-relay (bench/relay.py). The simulator runs in a process of its own and delays every answer by 30 ms. After a
-warm-up, N messages are published at once; the row's time runs from the first publish until the N-th output is
-in the output queue. CPU (user + system) and peak RSS (VmHWM) are read from /proc for the step's process.
+Each row runs one step process on a fresh flow of the same broker: ``allmysms-component worker`` running Send
+SMS; the real Node sailor 2.7.8 running a minimal Node action that posts the same form; the bare relay
+(bench/relay.py) with ``requests`` in threads; and the same relay with aiohttp on its event loop (issue 18 item 7).
+The simulator runs in a process of its own and answers every ``sendSms`` after 30 ms or 200 ms. After a warm-up,
+N messages are published at once; a row's time runs from the first publish until the N-th output is in the
+output queue. CPU (user + system) and peak RSS (VmHWM) are read from /proc for the step's process. With
+``--instructions`` the worker and the relays run under callgrind instead, counters zeroed after the warm-up.
 bench/README.md, "Worker", says what each column means; the broker is ``ALLMYSMS_BENCH_AMQP_URL`` or a private one.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -26,70 +31,45 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import datetime, timezone
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import callgrind  # noqa: E402
+import worker_targets  # noqa: E402
+from pamqp.commands import Basic  # noqa: E402
+from worker_targets import IMPLS, Result, Row  # noqa: E402
+
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator, Fault  # noqa: E402
 from tests.worker.broker import PrivateBroker  # noqa: E402
-from tests.worker.platform import NODE, SAILOR, Flow, Loop, StepApi  # noqa: E402
+from tests.worker.platform import CIPHER, NODE, SAILOR, Flow, Loop, StepApi  # noqa: E402
 
-LATENCY = 0.030  # s, every AllMySMS answer
+LATENCIES = (0.030, 0.200)  # s, every AllMySMS sendSms answer
+PREFETCHES = (1, 10, 50)
 BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop",
         "messageText": "Your parcel 4711 is ready for pick-up at the counter until Saturday 6 pm. Thank you!"}
 CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
-WARM_UP = 20
+WARM_UP = 5  # messages before the measured ones, at least; at least the prefetch, so every connection opens
+THROTTLE = 100.0  # msg/s: the sailor's default data throttle, 10 per 100 ms
+RAISED = "1000"   # ELASTICIO_DATA_RATE_LIMIT when raised: 10,000 msg/s, never the bound
 TICK = os.sysconf("SC_CLK_TCK")
+COUNTED_MESSAGES = {1: 60, 10: 150, 50: 300}  # per row under callgrind, after the warm-up
 
 
-def serve_simulator(pipe: Connection) -> None:
+def serve_simulator(pipe: Connection, latency: float) -> None:
     """The simulator in its own process, so that its CPU counts neither for the step nor for the harness."""
     rich = Account(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key, credits=10**12)
     with AllMySmsSimulator([rich]) as simulator:
-        simulator.inject(Fault.delay(LATENCY), times=10**9, endpoint="sendSms")
+        simulator.inject(Fault.delay(latency), times=10**9, endpoint="sendSms")
         pipe.send(simulator.url)
-        pipe.recv()  # until told to stop
-
-
-@dataclass(frozen=True)
-class Row:
-    impl: str  # python | node | relay
-    prefetch: int
-    raised: bool
-    messages: int
-
-    @property
-    def label(self) -> str:
-        names = {"python": "(a) this worker, Send SMS", "node": "(b) Node sailor 2.7.8, minimal action",
-                 "relay": "(c) bare aiormq relay"}
-        return names[self.impl]
-
-    @property
-    def throttle(self) -> str:
-        if self.impl == "relay":
-            return "none"
-        return "DATA_RATE_LIMIT=1000" if self.raised else "default (10/100 ms)"
-
-
-@dataclass(frozen=True)
-class Result:
-    row: Row
-    seconds: float
-    cpu: float
-    rss_mib: float
-
-    @property
-    def rate(self) -> float:
-        return self.row.messages / self.seconds
-
-    @property
-    def cpu_per_1000(self) -> float:
-        return self.cpu / self.row.messages * 1000
+        while pipe.recv() != "stop":
+            simulator.forget()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -105,24 +85,30 @@ def peak_rss_mib(pid: int) -> float:
 
 
 @contextmanager
-def step(row: Row, flow: Flow, api: StepApi, simulator_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def step(row: Row, flow: Flow, api: StepApi, simulator_url: str, log: Path,
+         counted: Path | None = None) -> Iterator[subprocess.Popen[bytes]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ELASTICIO_", "ALLMYSMS_"))}
     env.update(flow.env(ELASTICIO_API_URI=api.url, ELASTICIO_FUNCTION="sendSMS", ALLMYSMS_API_URL=simulator_url,
                         ELASTICIO_RABBITMQ_PREFETCH_SAILOR=str(row.prefetch), RELAY_CFG=json.dumps(CFG)))
     if row.raised:
-        env["ELASTICIO_DATA_RATE_LIMIT"] = "1000"
+        env["ELASTICIO_DATA_RATE_LIMIT"] = RAISED
     command, cwd = {
         "python": ([sys.executable, "-m", "allmysms_component", "worker"], ROOT),
         "node": (["node", str(SAILOR / "run.js")], NODE),
         "relay": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
+        "aiohttp": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
+        "inline": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
     }[row.impl]
+    env["RELAY_HTTP"] = {"aiohttp": "aiohttp", "inline": "inline"}.get(row.impl, "threads")
     env["ELASTICIO_COMPONENT_PATH"] = "component" if row.impl == "node" else str(ROOT)
     env["PYTHONPATH"] = str(ROOT)
+    if counted is not None:
+        command, env = callgrind.wrap(command, counted), callgrind.counted_env(env)
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                                    stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + (300 if counted else 30)
         while b"Fully initialized" not in log.read_bytes():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{row.impl} did not start:\n{log.read_text()[-2000:]}")
@@ -130,7 +116,26 @@ def step(row: Row, flow: Flow, api: StepApi, simulator_url: str, log: Path) -> I
         yield process
     finally:
         process.terminate()
-        process.wait(60)
+        try:
+            process.wait(120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def publish(flow: Flow, loop: Loop, count: int) -> None:
+    """``count`` inputs as the previous step publishes them, in one go (one coroutine, no round trip each)."""
+    content = CIPHER.encode({"body": BODY}, 1)
+
+    async def send() -> None:
+        assert flow.channel is not None
+        for _ in range(count):
+            props = Basic.Properties(content_type="application/json", content_encoding="utf8", delivery_mode=1,
+                                     headers={"messageId": str(uuid.uuid4()), "threadId": "thread-1",
+                                              "stepId": "step_1", "protocolVersion": 1})
+            await flow.channel.basic_publish(content, exchange=flow.exchange, routing_key=flow.key("input"),
+                                             properties=props)
+    loop.run(send(), timeout=300)
 
 
 def wait_for_outputs(flow: Flow, count: int, timeout: float) -> None:
@@ -142,85 +147,108 @@ def wait_for_outputs(flow: Flow, count: int, timeout: float) -> None:
         time.sleep(0.01)
 
 
-def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Path,
-            profile: str | None = None) -> Result:
+def measure(row: Row, loop: Loop, amqp_url: str, simulator_url: str, folder: Path, *, profile: str | None = None,
+            counted: bool = False) -> Result:
     flow = Flow(loop, amqp_url).declare()
     api = StepApi({"config": CFG, "snapshot": {}, "is_passthrough": False})
+    name = f"{row.impl}-{row.prefetch}-{row.latency}-{row.raised}"
     try:
-        with step(row, flow, api, simulator_url, folder / f"{row.impl}-{row.prefetch}-{row.raised}.log") as process:
-            for _ in range(WARM_UP):
-                flow.publish({"body": BODY})
-            wait_for_outputs(flow, WARM_UP, 60)
+        with step(row, flow, api, simulator_url, folder / f"{name}.log", folder if counted else None) as process:
+            warm_up = max(WARM_UP, row.prefetch)
+            publish(flow, loop, warm_up)
+            wait_for_outputs(flow, warm_up, 600 if counted else 60)
+            counter = callgrind.Counter(process.pid, folder) if counted else None
             spy = None
-            if profile:  # py-spy (pip install py-spy) samples every thread: collapsed stacks, for a flame graph
+            if profile:  # py-spy samples the thread holding the GIL: collapsed stacks, for a flame graph
                 spy_command = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(process.pid),
                                "--format", "raw", "--rate", "250", "--gil", "--output", profile]
                 spy = subprocess.Popen(spy_command, stdout=subprocess.DEVNULL)
                 time.sleep(1)  # attached
+            if counter is not None:
+                counter.zero()
             cpu_before = cpu_seconds(process.pid)
             started = time.perf_counter()
-            for _ in range(row.messages):
-                flow.publish({"body": BODY})
-            wait_for_outputs(flow, WARM_UP + row.messages, 300)
+            publish(flow, loop, row.messages)
+            wait_for_outputs(flow, warm_up + row.messages, 1800 if counted else 300)
             seconds = time.perf_counter() - started
             cpu = cpu_seconds(process.pid) - cpu_before
+            instructions = counter.dump() / row.messages if counter is not None else None
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(60)
             rss = peak_rss_mib(process.pid)
         if flow.count("error") or flow.count("dead"):
             raise RuntimeError(f"{row.impl}: errors during the run")
-        return Result(row, seconds, cpu, rss)
+        return Result(row, seconds, cpu, rss, instructions)
     finally:
         api.close()
         flow.delete()
 
 
-def rows(quick: bool) -> list[Row]:
-    scale = 0.4 if quick else 1.0
-    out = []
-    for prefetch, messages in ((1, 150), (10, 900)):
-        n = max(50, int(messages * scale))
-        for raised in (False, True):
-            out += [Row("python", prefetch, raised, n), Row("node", prefetch, raised, n)]
-        out.append(Row("relay", prefetch, True, n))
-    return out
+def messages(prefetch: int, latency: float, raised: bool, seconds: float) -> int:
+    """Enough messages for about ``seconds`` at the rate the row can reach at best."""
+    expected = min(prefetch / latency, 400.0 if raised else THROTTLE)
+    return max(40, min(3000, int(expected * seconds)))
 
 
-def report(results: list[Result]) -> str:
-    lines = ["| step process | prefetch | data throttle | messages | msg/s | CPU s / 1,000 msgs | peak RSS MiB |",
-             "|---|---:|---|---:|---:|---:|---:|"]
-    for r in results:
-        lines.append(f"| {r.row.label} | {r.row.prefetch} | {r.row.throttle} | {r.row.messages} | {r.rate:.1f} | "
-                     f"{r.cpu_per_1000:.2f} | {r.rss_mib:.0f} |")
-    lines.append("")
-    by = {(r.row.impl, r.row.prefetch, r.row.raised): r for r in results}
-    for prefetch in (1, 10):
-        ours, relay = by[("python", prefetch, True)], by[("relay", prefetch, True)]
-        lines.append(f"- prefetch {prefetch}, throttle raised: worker / relay throughput "
-                     f"{ours.rate / relay.rate:.2f}, CPU {ours.cpu_per_1000 / relay.cpu_per_1000:.2f}x; "
-                     f"worker / Node throughput {ours.rate / by[('node', prefetch, True)].rate:.2f} (default "
-                     f"throttle: {by[('python', prefetch, False)].rate / by[('node', prefetch, False)].rate:.2f})")
-    lines.append(f"- {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
-                 f"AllMySMS simulator answering after {LATENCY * 1000:.0f} ms")
-    return "\n".join(lines)
+def matrix(seconds: float, impls: tuple[str, ...]) -> list[Row]:
+    rows = []
+    for latency in LATENCIES:
+        for prefetch in PREFETCHES:
+            for impl in impls:
+                if impl == "inline":  # one message at a time: for the instruction counts only
+                    continue
+                for raised in ((False, True) if impl in ("python", "node") else (True,)):
+                    rows.append(Row(impl, prefetch, latency, raised, messages(prefetch, latency, raised, seconds)))
+    return rows
+
+
+def counted_rows(impls: tuple[str, ...]) -> list[Row]:
+    """Instruction counts: the Python processes at the 30 ms API, the worker with default settings."""
+    return [Row(impl, prefetch, LATENCIES[0], False, COUNTED_MESSAGES[prefetch])
+            for prefetch in PREFETCHES for impl in impls if impl != "node"]
+
+
+@contextmanager
+def simulators() -> Iterator[dict[float, str]]:
+    """One simulator process per latency; their URLs by latency."""
+    context = multiprocessing.get_context("spawn")
+    running = []
+    try:
+        urls = {}
+        for latency in LATENCIES:
+            parent, child = context.Pipe()
+            process = context.Process(target=serve_simulator, args=(child, latency), daemon=True)
+            process.start()
+            running.append((process, parent))
+            urls[latency] = parent.recv()
+        yield urls
+    finally:
+        for process, parent in running:
+            parent.send("stop")
+            process.join(10)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer messages per row")
-    parser.add_argument("--profile", metavar="FILE", help="profile row (a) at prefetch 10 with py-spy into FILE")
+    parser.add_argument("--quick", action="store_true", help="shorter rows (about 3 s each instead of 8)")
+    parser.add_argument("--instructions", action="store_true", help="instructions per message under callgrind")
+    parser.add_argument("--only", choices=IMPLS, action="append", help="only these step processes")
+    parser.add_argument("--profile", metavar="FILE", help="profile the worker at prefetch 10 with py-spy into FILE")
     args = parser.parse_args()
-    if not (SAILOR / "run.js").is_file():
+    impls = tuple(args.only or IMPLS)
+    if "aiohttp" in impls and importlib.util.find_spec("aiohttp") is None:
+        print("aiohttp is missing (pip install -e '.[bench]'): the aiohttp relay rows are left out", file=sys.stderr)
+        impls = tuple(impl for impl in impls if impl != "aiohttp")
+    if "node" in impls and not (SAILOR / "run.js").is_file():
         print("the Node sailor is missing: run scripts/test-setup", file=sys.stderr)
         return 2
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    simulator = context.Process(target=serve_simulator, args=(child,), daemon=True)
-    simulator.start()
-    simulator_url = parent.recv()
+    if args.instructions and not callgrind.available():
+        print("valgrind is missing: apt-get install valgrind", file=sys.stderr)
+        return 2
+    started = time.monotonic()
     loop = Loop()
-    with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-worker-") as tmp, simulators() as urls:
         folder = Path(tmp)
         broker = None
         amqp_url = os.environ.get("ALLMYSMS_BENCH_AMQP_URL")
@@ -229,21 +257,32 @@ def main() -> int:
             amqp_url = broker.url
         try:
             if args.profile:
-                result = measure(Row("python", 10, True, 900), loop, amqp_url, simulator_url, folder, args.profile)
-                print(f"profiled {result.rate:.1f} msg/s, {result.cpu_per_1000:.2f} CPU s / 1,000: {args.profile}")
+                row = Row("python", 10, LATENCIES[0], True, 900)
+                result = measure(row, loop, amqp_url, urls[row.latency], folder, profile=args.profile)
+                print(f"profiled {result.rate:.1f} msg/s, {result.cpu_ms:.2f} ms CPU per message: {args.profile}")
                 return 0
+            rows = counted_rows(impls) if args.instructions else matrix(3.0 if args.quick else 8.0, impls)
             results = []
-            for row in rows(args.quick):
-                print(f"bench: {row.label}, prefetch {row.prefetch}, {row.throttle}", file=sys.stderr, flush=True)
-                results.append(measure(row, loop, amqp_url, simulator_url, folder))
-            print(report(results))
+            for index, row in enumerate(rows, 1):
+                print(f"[{time.monotonic() - started:6.0f} s] {index}/{len(rows)} {row.label}, prefetch "
+                      f"{row.prefetch}, {row.latency * 1000:.0f} ms, throttle {row.throttle}, {row.messages} "
+                      f"messages", file=sys.stderr, flush=True)
+                results.append(measure(row, loop, amqp_url, urls[row.latency], folder, counted=args.instructions))
         finally:
             loop.close()
-            parent.send("stop")
-            simulator.join(10)
             if broker is not None:
                 broker.stop()
-    return 0
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    mode = "instructions (callgrind)" if args.instructions else "quick" if args.quick else "full"
+    print(f"Worker benchmark, {when}, {mode} run, {time.monotonic() - started:.0f} s; "
+          f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} at the end\n")
+    if args.instructions:
+        table, met = worker_targets.instructions_report(results)
+    else:
+        table, met = worker_targets.wall_report(results)
+    print(table)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
