@@ -22,6 +22,11 @@ _WHY = {
                     "comes this soon is taken for an automatic duplicate",
     Doubt.UNREADABLE: "the send journal holds a record for it that this version cannot read",
     Doubt.NO_MESSAGE_ID: "the broker redelivered it and it has no messageId header to look it up in the send journal",
+    Doubt.STORE_FORGOT: "the broker redelivered it and the send journal has no record of it, but the journal's Redis "
+                        "lost its records not long ago (it restarted empty, or a replica without the last writes "
+                        "took over), so nothing proves that an earlier attempt did not send it",
+    Doubt.DUPLICATE: "the same SMS (same recipients, sender and text) was sent under another message id {ago}, inside "
+                     "the step's duplicate window, and that send has not ended or may have gone out",
 }
 
 

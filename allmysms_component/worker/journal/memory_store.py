@@ -7,6 +7,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from .store import Written
+
 ENTRY_OVERHEAD = 200  # bytes per entry beyond its key and value: the dict slot, the tuple, the objects
 
 
@@ -37,14 +39,19 @@ class MemoryStore:
                 return None
             return found[0]
 
-    def compare_and_set(self, name: str, expected: bytes | None, new: bytes | None) -> bool:
-        """Write ``new`` (None: delete) if the entry is ``expected`` (None: absent); say whether it was written."""
+    def compare_and_set(self, name: str, expected: bytes | None, new: bytes | None, *, now: float = 0.0,
+                        guard: float | None = None, durable: bool = False) -> Written:
+        """Write ``new`` (None: delete) if the entry is ``expected`` (None: absent); say whether it was written.
+
+        ``now``, ``guard`` and ``durable`` are the shared stores' (store.Store): this process's memory lives as
+        long as the process, and the journal's policy already refuses what it cannot prove.
+        """
         with self._lock:
             now = self._clock()
             found = self._entries.get(name)
             current = found[0] if found is not None and found[1] > now else None
             if current != expected:
-                return False
+                return Written(False)
             if found is not None:
                 del self._entries[name]
                 self._bytes -= _size(name, found[0])
@@ -52,7 +59,7 @@ class MemoryStore:
                 self._entries[name] = (new, now + self.ttl)
                 self._bytes += _size(name, new)
             self._trim(now, keep=name)
-            return True
+            return Written(True)
 
     def dump(self) -> dict[str, bytes]:
         """Every live entry as stored, for audits and tests."""

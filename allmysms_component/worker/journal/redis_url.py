@@ -1,0 +1,184 @@
+"""The journal's Redis URL: read into where to connect (one server, Sentinel or Cluster), and shown without secrets.
+
+Forms (redis-py's own, plus one each for Sentinel and Cluster, served by redis-py's ``Sentinel`` and
+``RedisCluster``):
+
+    redis://[[user]:password@]host[:port][/db][?option=value&...]      rediss:// with TLS
+    unix://[[user]:password@]/path/to/socket[?db=N&...]
+    redis+sentinel://[[user]:password@]host1:26379,host2:26379/service[/db][?...]   rediss+sentinel:// with TLS
+    redis+cluster://[[user]:password@]host1:7000,host2:7001[?...]                   rediss+cluster:// with TLS
+
+The password and username go to the Redis servers; ``sentinel_password`` / ``sentinel_username`` in the query
+go to the sentinels. A ``#``, ``/``, ``?`` or ``@`` in a password must be percent-encoded, as in any URL. The
+password is never shown, in any form: ``describe`` builds the description from the parts it could read, and
+shows a placeholder for anything else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+SINGLE = ("redis", "rediss", "unix")
+SENTINEL = ("redis+sentinel", "rediss+sentinel")
+CLUSTER = ("redis+cluster", "rediss+cluster")
+SCHEMES = SINGLE + SENTINEL + CLUSTER
+SECRET_OPTIONS = frozenset({"password", "username", "sentinel_password", "sentinel_username"})
+UNREADABLE = "(a URL that cannot be read; not shown)"
+_HOST = re.compile(r"^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
+_VALUE = re.compile(r"^[A-Za-z0-9._-]{0,32}$")
+
+
+class UrlError(ValueError):
+    """Why a journal URL is refused; its message never holds any part of the URL."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the journal's Redis is, read from its URL."""
+
+    scheme: str
+    hosts: tuple[tuple[str, int], ...] = ()
+    service: str = ""  # Sentinel: the monitored master's name
+    db: int = 0
+    socket: str = ""  # unix://
+    options: dict[str, str] = field(default_factory=dict, repr=False)  # the query, secrets included
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        return "sentinel" if self.scheme in SENTINEL else "cluster" if self.scheme in CLUSTER else "single"
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme.startswith("rediss")
+
+
+def describe(raw: str) -> str:
+    """The URL fit for a log line or an error: ``***`` for the user and password, and for every option value
+    that is secret or not plainly a number or a word; a placeholder for a URL that cannot be read cleanly."""
+    try:
+        parts = urlsplit(raw)
+        netloc_at = parts.netloc.count("@")
+        if "#" in raw or raw.count("@") != netloc_at or netloc_at > 1 or parts.scheme not in SCHEMES:
+            raise ValueError
+        hosts = parts.netloc.rpartition("@")[2]
+        if hosts and not all(_HOST.match(h) for h in hosts.split(",")):
+            raise ValueError
+        if not hosts and parts.scheme != "unix":
+            raise ValueError
+        if parts.path and not _PATH.match(parts.path):
+            raise ValueError
+        shown = [f"{key}={value if key not in SECRET_OPTIONS and _VALUE.match(value) else '***'}"
+                 if _NAME.match(key) and _known(key) else "***"
+                 for key, value in parse_qsl(parts.query, keep_blank_values=True)]
+    except ValueError:
+        return UNREADABLE
+    userinfo = "***@" if netloc_at else ""
+    return f"{parts.scheme}://{userinfo}{hosts}{parts.path}" + (f"?{'&'.join(shown)}" if shown else "")
+
+
+def parse(raw: str) -> Target:
+    """The target of ``raw``; UrlError (saying what is wrong, quoting nothing of the URL) if it is refused."""
+    scheme = raw.partition("://")[0].lower() if "://" in raw else ""
+    if scheme not in SCHEMES:
+        raise UrlError("it must start with " + ", ".join(f"{s}://" for s in SCHEMES))
+    if scheme != "unix" and not raw.partition("://")[2].rpartition("@")[2].split("/")[0].split("?")[0]:
+        raise UrlError("it names no host")
+    if describe(raw) == UNREADABLE:
+        raise UrlError("it cannot be read as a URL (a '#', '/', '?' or '@' in a password must be written "
+                       "%23, %2F, %3F or %40)")
+    parts = urlsplit(raw)
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if scheme == "unix":
+        if not parts.path:
+            raise UrlError("it names no socket path")
+        return Target(scheme, socket=parts.path, db=_db(options.pop("db", "0")), options=options,
+                      username=username, password=password)
+    hosts = tuple(_host(item) for item in parts.netloc.rpartition("@")[2].split(",") if item)
+    if not hosts:
+        raise UrlError("it names no host")
+    segments = [s for s in parts.path.split("/") if s]
+    service, db = "", _db(options.pop("db", "0"))
+    if scheme in SENTINEL:
+        if not segments or len(segments) > 2:
+            raise UrlError("it must name the Sentinel service: redis+sentinel://host:26379,.../service[/db]")
+        service = segments[0]
+        if len(segments) == 2:
+            db = _db(segments[1])
+    elif segments:
+        if len(segments) > 1 or (scheme in CLUSTER and segments != ["0"]):
+            raise UrlError("its path must be a database number" if scheme in SINGLE
+                           else "a Redis Cluster has database 0 only")
+        db = _db(segments[0])
+    if scheme in SINGLE and len(hosts) > 1:
+        raise UrlError("it names several hosts: use redis+sentinel:// or redis+cluster://")
+    return Target(scheme, hosts, service, db, options=options, username=username, password=password)
+
+
+def unknown_option(options: dict[str, str], accepted: set[str]) -> str | None:
+    """A sentence about the first option redis-py would not accept, without quoting it (it may be the tail of a
+    password with an unencoded ``&``); None if all are accepted."""
+    for key in options:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, sorted(accepted), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            return f"its query has an option redis-py does not know{hint}"
+    return None
+
+
+def connection_options(connection_class: type) -> set[str]:
+    """The options a redis-py connection class takes, read from its signature (and its bases')."""
+    names: set[str] = set()
+    for klass in inspect.getmro(connection_class):
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            names |= {p.name for p in inspect.signature(init).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)} - {"self"}
+    return names
+
+
+def _known(key: str) -> bool:
+    from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+
+    return key in URL_QUERY_ARGUMENT_PARSERS or key in SECRET_OPTIONS or key.startswith(("ssl_", "socket_"))
+
+
+def _host(item: str) -> tuple[str, int]:
+    host, _, port = item.rpartition(":") if not item.endswith("]") else (item, "", "")
+    if not host:
+        host, port = item, ""
+    number = int(port) if port else 6379
+    if not 0 < number < 65536:
+        raise UrlError("a port is outside 1-65535")
+    return host.strip("[]"), number
+
+
+def _db(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise UrlError("its database must be a whole number")
+    return int(value)
+
+
+def options_for(target: Target, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The client options: the defaults, then the query's (as redis-py reads them from a URL)."""
+    from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+
+    merged: dict[str, Any] = dict(defaults)
+    for key, value in target.options.items():
+        parser = URL_QUERY_ARGUMENT_PARSERS.get(key)
+        try:
+            merged[key] = parser(value) if parser else value
+        except (TypeError, ValueError):
+            raise UrlError(f"the value of its option {key} cannot be read"
+                           if key not in SECRET_OPTIONS else "an option's value cannot be read") from None
+    return merged
