@@ -11,12 +11,24 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import requests
 
+from pysailor import Descriptor, component_json_path
+
 from .api import AllMySmsClient
-from .runtime import Descriptor
+from .errors import InvalidInputError
 from .settings import Settings, raw_values
+
+_PACKAGE = Path(__file__).resolve().parent
+# A source checkout (how the platform runs it) has the file at the repository root; a wheel carries a copy.
+COMPONENT_JSON = (_PACKAGE.parent / "component.json", _PACKAGE / "component.json")
+
+
+def load_descriptor() -> Descriptor:
+    """This component's component.json."""
+    return Descriptor.load(component_json_path(COMPONENT_JSON), input_error=InvalidInputError)
 
 
 class Context:
@@ -25,7 +37,7 @@ class Context:
     def __init__(self, settings: Settings | None = None, *, descriptor: Descriptor | None = None,
                  client: AllMySmsClient | None = None) -> None:
         self.settings = settings or Settings()
-        self.descriptor = descriptor or Descriptor.load()
+        self.descriptor = descriptor or load_descriptor()
         self._client = client
         self._lock = threading.Lock()
 

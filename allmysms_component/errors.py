@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pysailor import errors as runtime
+
 
 class AllMySmsError(Exception):
     """Base of every error the component raises on purpose."""
@@ -24,16 +26,14 @@ class AllMySmsError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-class InvalidInputError(AllMySmsError):
+class InvalidInputError(AllMySmsError, runtime.InvalidInputError):
     """The incoming message is not something we can send; nothing was sent."""
 
     def __init__(self, problems: list[str], *, field: str | None = None) -> None:
-        super().__init__("Invalid input, nothing was sent: " + "; ".join(problems) + ".")
-        self.problems = problems
-        self.field = field
+        runtime.InvalidInputError.__init__(self, problems, field=field)
 
 
-class ConfigurationError(AllMySmsError):
+class ConfigurationError(AllMySmsError, runtime.ConfigurationError):
     """The deployment or the step is set up wrongly (trial account, API URL, TLS); nothing was sent."""
 
 
@@ -79,7 +79,7 @@ class OutcomeUnknownError(AllMySmsError):
         self.refused = list(refused)
 
 
-class OutputError(AllMySmsError):
+class OutputError(AllMySmsError, runtime.OutputError):
     """The action did its work (the SMS was sent) but its output message cannot be emitted (too large for the
     platform, or not JSON): running it again would send again."""
 
@@ -90,7 +90,7 @@ class MalformedResponseError(AllMySmsError):
     """AllMySMS answered something that is not the JSON its API documents."""
 
 
-class Rebound(AllMySmsError):  # the platform's own name for the event, hence no Error suffix
+class Rebound(AllMySmsError, runtime.Rebound):  # the platform's own name for the event, hence no Error suffix
     """Nothing was sent and trying again later may work: the platform redelivers the message."""
 
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import requests
 
-from allmysms_component import context, runtime
+import pysailor as runtime
+from allmysms_component import context
 from allmysms_component.api import DEFAULT_TIMEOUTS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 

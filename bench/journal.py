@@ -28,8 +28,8 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from allmysms_component.worker.journal import Journal, JournalSettings, SendKey, open_journal
-from allmysms_component.worker.journal.decisions import Entry, State
+from allmysms_component.journal import Journal, JournalSettings, SendKey, open_journal
+from allmysms_component.journal.decisions import Entry, State
 from tests.services import private_redis
 
 MESSAGES = 2000

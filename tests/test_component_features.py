@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from allmysms_component.rules.options import SETTINGS
-from allmysms_component.runtime import module_name
-from allmysms_component.runtime.checks import validate_component
+from pysailor import module_name
+from pysailor.checks import validate_component
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = json.loads((ROOT / "component.json").read_text(encoding="utf-8"))

@@ -12,9 +12,10 @@ import pytest
 from jsonschema import Draft3Validator
 
 from allmysms_component import context
-from allmysms_component.errors import ConfigurationError, InvalidInputError
-from allmysms_component.runtime import descriptor
-from allmysms_component.runtime.descriptor import Descriptor
+from allmysms_component.errors import InvalidInputError
+from pysailor import descriptor
+from pysailor.descriptor import Descriptor
+from pysailor.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPONENT_JSON = ROOT / "component.json"
@@ -77,7 +78,7 @@ def test_descriptor_version_is_the_file_version() -> None:
 
 
 def test_component_json_path_is_the_repository_file() -> None:
-    assert descriptor.component_json_path() == COMPONENT_JSON
+    assert descriptor.component_json_path(context.COMPONENT_JSON) == COMPONENT_JSON
 
 
 def test_load_parses_the_file_once() -> None:
@@ -275,7 +276,7 @@ def _modified() -> dict[str, Any]:
 
 
 def test_validator_follows_a_descriptor_built_from_modified_json() -> None:
-    context.use(context.Context(descriptor=Descriptor(_modified())))
+    context.use(context.Context(descriptor=Descriptor(_modified(), InvalidInputError)))
     action = context.current().descriptor.action("sendSMS")
     action.validate(_body(senderName="1234"))
     with pytest.raises(InvalidInputError) as caught:
@@ -286,7 +287,7 @@ def test_validator_follows_a_descriptor_built_from_modified_json() -> None:
 def test_validator_reads_the_schema_from_the_component_json_file(tmp_path: Path) -> None:
     path = tmp_path / "component.json"
     path.write_text(json.dumps(_modified()), encoding="utf-8")
-    action = Descriptor.load(path).action("sendSMS")
+    action = Descriptor.load(path, input_error=InvalidInputError).action("sendSMS")
     action.validate(_body(senderName="1234"))
     with pytest.raises(InvalidInputError) as caught:
         action.validate(_body(senderName="MyShop"))

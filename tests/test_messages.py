@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from allmysms_component.runtime.messages import new_id, new_message
+from pysailor.messages import new_id, new_message
 
 
 def test_a_new_id_is_a_version_4_rfc_4122_uuid_in_canonical_text_form() -> None:

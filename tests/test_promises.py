@@ -14,13 +14,13 @@ import responses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allmysms_component import runtime
+import pysailor as runtime
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ApiRejectedError, InvalidInputError, OutcomeUnknownError
 from allmysms_component.rules.text import count_segments, prepare
-from allmysms_component.runtime import execute, new_message
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 from allmysms_component.sandbox.rules import sms_parts
+from pysailor import execute, new_message
 
 from .conftest import API_KEY
 

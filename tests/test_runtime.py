@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from allmysms_component import context, runtime
+import pysailor as runtime
+from allmysms_component import context
 from allmysms_component.actions import send_sms
 from allmysms_component.errors import InvalidInputError, Rebound
-from allmysms_component.runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
-from allmysms_component.runtime.messages import new_message
+from pysailor.execution import OUTGOING_MESSAGE_SIZE_LIMIT
+from pysailor.messages import new_message
 
 
 def returns(msg: Any, cfg: Any, snapshot: Any = None) -> dict[str, Any]:
@@ -183,3 +184,10 @@ def test_platform_context_variables_are_added_to_log_lines(monkeypatch: pytest.M
         assert "platform-secret" not in stream.getvalue()
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+def test_the_runtime_names_stay_importable_from_the_component_for_component_authors() -> None:
+    from allmysms_component import runtime as old_path
+
+    assert old_path.Event is runtime.Event
+    assert old_path.execute is runtime.execute

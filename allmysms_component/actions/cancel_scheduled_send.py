@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from pysailor import Message, new_message
+
 from .. import context
 from ..errors import AllMySmsError, MalformedResponseError, OutcomeUnknownError
 from ..rules.account import resolve
-from ..runtime import Message, new_message
 from .common import incoming_body
 
 ACTION = "cancelScheduledSend"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
+from pysailor import Message, new_message
+
 from .. import context
 from ..rules.account import resolve
 from ..rules.credits import CREDITS_PER_PART_FRANCE, estimated_parts_to_france
-from ..runtime import Message, new_message
 
 ACTION = "checkCredits"
 

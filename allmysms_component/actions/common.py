@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pysailor import ActionSchema
+
 from ..errors import InvalidInputError
-from ..runtime import ActionSchema
 
 
 def incoming_body(msg: object, schema: ActionSchema) -> Mapping[str, Any]:

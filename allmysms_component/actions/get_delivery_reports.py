@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from pysailor import Message, new_message
+
 from .. import context
 from ..rules.account import resolve
 from ..rules.reports import meaning, totals
 from ..rules.schedule import paris_iso
-from ..runtime import Message, new_message
 from .common import incoming_body
 
 ACTION = "getDeliveryReports"

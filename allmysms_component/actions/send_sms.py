@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from pysailor import ActionSchema, Message, new_id, new_message, sending
+
 from .. import context
 from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
 from ..rules.options import SendOptions, send_options
-from ..runtime import ActionSchema, Message, new_id, new_message, sending
 from . import output
 from .common import incoming_body, optional_text
 

@@ -15,8 +15,9 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .. import runtime
-from ..errors import ConfigurationError
+import pysailor
+
+from .. import context
 from . import commands
 from .codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_MAYBE_SENT, EXIT_USAGE
 from .io import UsageError
@@ -27,11 +28,11 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    runtime.configure_logging(sys.stderr)
+    pysailor.configure_logging(sys.stderr)
     try:
         with _sigterm_interrupts():
             code: int = args.run(args)
-    except (UsageError, ConfigurationError) as exc:
+    except (UsageError, pysailor.errors.ConfigurationError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except commands.MaybeSent:
@@ -75,7 +76,7 @@ class _Version(argparse.Action):
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
                  option_string: str | None = None) -> None:
-        print(f"{parser.prog} {runtime.Descriptor.load().version}")
+        print(f"{parser.prog} {context.load_descriptor().version}")
         parser.exit()
 
 

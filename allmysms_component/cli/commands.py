@@ -6,14 +6,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .. import context, runtime
-from ..runtime.checks import validate_component
+import pysailor
+from pysailor.checks import validate_component
+
+from .. import context
 from ..settings import Settings
 from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
@@ -64,12 +67,12 @@ def send(args: argparse.Namespace) -> int:
     settings = {setting: "on" for flag, setting in CHECKBOX_FLAGS.items() if getattr(args, flag)}
     if args.max_parts is not None:
         settings["maxSmsParts"] = str(args.max_parts)
-    msg = runtime.new_incoming(body)
+    msg = pysailor.new_incoming(body)
     with Sending() as sending, _api(args.sandbox) as simulator:
         cfg = step_config(None, sandbox=simulator is not None, settings=settings)
         process = _load_process(ACTION)
         sending.arm()
-        execution = runtime.execute(process, msg, cfg)
+        execution = pysailor.execute(process, msg, cfg)
         _print_events(execution, indent=2)
         if simulator:
             received = [received_json(sms) for sms in simulator.received]
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = read_json(args.config)
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
-        msg = runtime.new_incoming(msg)  # a bare body, as a mapper would produce it
+        msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
     with Sending() as sending, _api(args.sandbox) as simulator:
         for key in unknown_settings(cfg, args.action):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = step_config(cfg, sandbox=simulator is not None)
         process = _load_process(args.action)
         sending.arm()
-        execution = runtime.execute(process, msg, cfg, snapshot)
+        execution = pysailor.execute(process, msg, cfg, snapshot)
         _print_events(execution)
     return _exit_code(execution)
 
@@ -111,13 +114,13 @@ def verify(args: argparse.Namespace) -> int:
     if isinstance(cfg, dict) and "cfg" in cfg:
         cfg = cfg["cfg"]
     with _api(args.sandbox):
-        result = runtime.verify(check, cfg)
+        result = pysailor.verify(check, cfg)
     print_json(result)
     return EXIT_OK if result.get("verified") else EXIT_ERROR
 
 
 def validate(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else runtime.component_json_path()
+    path = Path(args.path) if args.path else pysailor.component_json_path(context.COMPONENT_JSON)
     if not path.is_file():
         raise UsageError(f"cannot read {path}: {'not a file' if path.exists() else 'no such file'}")
     report = validate_component(path)
@@ -166,21 +169,26 @@ def sandbox(args: argparse.Namespace) -> int:
 # -- helpers ----------------------------------------------------------------------------------------------
 
 def worker(args: argparse.Namespace) -> int:
-    from ..worker.main import run_worker
+    """The platform runtime's worker, handed this component's send journal (opened once, closed by the worker)."""
+    from pysailor.worker.main import run_worker
 
-    runtime.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
-    return run_worker()
+    from ..journal.delivery import JournalGatekeeper, open_from_env
+
+    pysailor.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
+    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)))
 
 
 def service(args: argparse.Namespace) -> int:
-    from ..worker.main import run_service
+    from pysailor.worker.main import run_service
 
-    runtime.configure_logging(sys.stdout)
-    return run_service(args.method)
+    from ..verify_credentials import verify
+
+    pysailor.configure_logging(sys.stdout)
+    return run_service(args.method, verify)
 
 
-def _load_process(action: str) -> runtime.Process:
-    return runtime.load_process(context.current().descriptor, action)
+def _load_process(action: str) -> pysailor.Process:
+    return pysailor.load_process(context.current().descriptor, action)
 
 
 @contextlib.contextmanager
@@ -203,7 +211,7 @@ def _api(sandbox: bool) -> Iterator[Any]:
             sandboxed.close()
 
 
-def _print_events(execution: runtime.Execution, indent: int | None = None) -> None:
+def _print_events(execution: pysailor.Execution, indent: int | None = None) -> None:
     for event in execution.events:
         line = event.to_json()
         if event.name == "end":
@@ -211,7 +219,7 @@ def _print_events(execution: runtime.Execution, indent: int | None = None) -> No
         print_json(line, indent)
 
 
-def _exit_code(execution: runtime.Execution) -> int:
+def _exit_code(execution: pysailor.Execution) -> int:
     if execution.first("error"):
         return EXIT_ERROR
     if execution.first("rebound"):

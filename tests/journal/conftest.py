@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import redis
 
-from allmysms_component.worker.journal import Journal, JournalSettings, open_journal
+from allmysms_component.journal import Journal, JournalSettings, open_journal
 
 from .helpers import START, FakeClock
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from allmysms_component.runtime.sending import Output, SendGate
-from allmysms_component.worker.journal import Journal, JournalGate, SendKey
+from allmysms_component.journal import Journal, JournalGate, SendKey
+from pysailor.sending import Output, SendGate
 
 START = 1_700_000_000.0  # a fixed epoch second: the tests read the journal's clock, never the machine's
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from allmysms_component.worker.journal import JournalSettings, open_journal
+from allmysms_component.journal import JournalSettings, open_journal
 
 from .helpers import delivery
 

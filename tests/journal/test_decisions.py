@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from allmysms_component.worker.journal import Decision, Doubt, Policy
-from allmysms_component.worker.journal.decisions import Entry, State, decide
+from allmysms_component.journal import Decision, Doubt, Policy
+from allmysms_component.journal.decisions import Entry, State, decide
 
 from .helpers import START
 

@@ -12,8 +12,8 @@ from allmysms_component.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from allmysms_component.runtime.sending import UNGUARDED, Output, SendGate, current, use
-from allmysms_component.worker.journal import Doubt, JournalGate, SendInDoubtError
+from allmysms_component.journal import Doubt, JournalGate, SendInDoubtError
+from pysailor.sending import UNGUARDED, Output, SendGate, current, use
 
 from .conftest import JournalFactory
 from .helpers import FakeClock, delivery, guarded_send, open_gate, output

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from allmysms_component.worker.journal import Decision, Doubt, Journal, JournalUnavailableError, Policy, SendKey
-from allmysms_component.worker.journal.decisions import Entry, State
-from allmysms_component.worker.journal.memory_store import MemoryStore
-from allmysms_component.worker.journal.store import Written
+from allmysms_component.journal import Decision, Doubt, Journal, JournalUnavailableError, Policy, SendKey
+from allmysms_component.journal.decisions import Entry, State
+from allmysms_component.journal.memory_store import MemoryStore
+from allmysms_component.journal.store import Written
 
 from .conftest import JournalFactory
 from .helpers import FakeClock, delivery, output

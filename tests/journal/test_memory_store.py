@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from allmysms_component.worker.journal import Decision, Journal, JournalSettings, Policy, open_journal
-from allmysms_component.worker.journal.memory_store import ENTRY_OVERHEAD, MemoryStore
+from allmysms_component.journal import Decision, Journal, JournalSettings, Policy, open_journal
+from allmysms_component.journal.memory_store import ENTRY_OVERHEAD, MemoryStore
 
 from .helpers import FakeClock, delivery, output
 

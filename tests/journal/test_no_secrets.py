@@ -9,9 +9,9 @@ import pytest
 import redis
 
 from allmysms_component.actions.send_sms import process
+from allmysms_component.journal import Journal, JournalGate, SendKey
+from allmysms_component.journal.memory_store import MemoryStore
 from allmysms_component.sandbox import Account, AllMySmsSimulator
-from allmysms_component.worker.journal import Journal, JournalGate, SendKey
-from allmysms_component.worker.journal.memory_store import MemoryStore
 
 from .conftest import JournalFactory
 from .helpers import guarded_send

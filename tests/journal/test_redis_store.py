@@ -11,14 +11,14 @@ import pytest
 import redis
 
 from allmysms_component.errors import Rebound
-from allmysms_component.worker.journal import (
+from allmysms_component.journal import (
     Decision,
     JournalGate,
     JournalSettings,
     JournalUnavailableError,
     open_journal,
 )
-from allmysms_component.worker.journal.redis_store import RedisStore
+from allmysms_component.journal.redis_store import RedisStore
 from tests.services import free_port, private_redis
 
 from . import racers

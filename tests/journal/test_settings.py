@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from allmysms_component.errors import ConfigurationError
-from allmysms_component.worker.journal import JournalSettings
-from allmysms_component.worker.journal.settings import DEFAULT_MEMORY_MB, DEFAULT_TTL, NAMES
+from allmysms_component.journal import JournalSettings
+from allmysms_component.journal.settings import DEFAULT_MEMORY_MB, DEFAULT_TTL, NAMES
 
 
 def test_unset_means_a_journal_in_memory_kept_for_a_day() -> None:

@@ -28,7 +28,7 @@ import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 from pamqp.commands import Basic
 
-from allmysms_component.worker.cipher import Cipher
+from pysailor.worker.cipher import Cipher
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from pamqp.commands import Basic
 
-from allmysms_component.runtime import Event, execute
-from allmysms_component.worker import codec, headers
-from allmysms_component.worker.cipher import Cipher
-from allmysms_component.worker.rebound import next_rebound
-from allmysms_component.worker.redeliveries import Attached, Redeliveries, Run, Settle, key_of
-from allmysms_component.worker.settings import Ids, SettingsError, WorkerSettings, camel_case, parse_int
-from allmysms_component.worker.throttle import Throttle
+from pysailor import Event, execute
+from pysailor.worker import codec, headers
+from pysailor.worker.cipher import Cipher
+from pysailor.worker.rebound import next_rebound
+from pysailor.worker.redeliveries import Attached, Redeliveries, Run, Settle, key_of
+from pysailor.worker.settings import Ids, SettingsError, WorkerSettings, camel_case, parse_int
+from pysailor.worker.throttle import Throttle
 
 VECTORS = json.loads((Path(__file__).parents[1] / "data" / "sailor" / "vectors.json").read_text())
 IDS = Ids("flow", "exec", "step_2", "container", "workspace", "user", "comp", "sendSMS")

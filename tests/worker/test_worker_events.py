@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from allmysms_component.worker.cipher import Cipher
+from pysailor.worker.cipher import Cipher
 
 from .platform import IV, Flow, StepApi, WorkerProcess
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from allmysms_component.runtime import Event
+from pysailor import Event
 
 
 def process(msg: dict[str, Any], cfg: dict[str, Any], snapshot: dict[str, Any]) -> Iterator[Any]:

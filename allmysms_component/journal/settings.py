@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ...errors import ConfigurationError
-from ...settings import seconds, whole_number
+from ..errors import ConfigurationError
+from ..settings import seconds, whole_number
 from . import redis_url
 
 URL = "ALLMYSMS_JOURNAL_URL"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..runtime.execution import OUTGOING_MESSAGE_SIZE_LIMIT
+from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
 
 PREFIX = "ELASTICIO_"
 

@@ -1,9 +1,9 @@
-"""The worker's entry points: ``run_worker(env)`` for a flow step, ``run_service(method, env)`` for the check.
+"""The worker's entry points: ``run_worker(env, gatekeeper)`` for a flow step, ``run_service(method, env, check)``.
 
-Both return the process exit code. A setting that is missing or refused (the send journal's included) is one
-fatal log line and exit 1. A start-up failure once the broker is known (step data, component, queue) is
-published as one error event without ``errorInput`` (section 1.8), then exit 1. The send journal is opened once
-per process and closed when the worker stops.
+Both return the process exit code. A setting that is missing or refused is one fatal log line and exit 1. A
+start-up failure once the broker is known (step data, component, queue) is published as one error event without
+``errorInput`` (section 1.8), then exit 1. The component's gatekeeper (its send journal) is opened by the caller
+once per process and closed here when the worker stops.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pamqp import encode
 
+from .. import error_payload
 from ..errors import ConfigurationError
-from ..runtime import error_payload
-from . import component, headers, journaling, service, stepdata
+from ..sending import Gatekeeper, Open
+from . import component, headers, service, stepdata
 from .cipher import Cipher
 from .codec import error_body
 from .consumer import Consumer, StartupError
 from .handler import Handler
-from .journal import Journal
 from .publisher import Publisher, PublishError
 from .settings import SettingsError, WorkerSettings
 
@@ -34,11 +34,14 @@ log = logging.getLogger(__name__)
 STARTUP_ERROR_TIMEOUT = 10.0  # s to publish the start-up error before giving up on it
 
 
-def run_worker(env: Mapping[str, str] | None = None) -> int:
+def run_worker(env: Mapping[str, str] | None = None,
+               open_gatekeeper: Callable[[Mapping[str, str]], Gatekeeper] | None = None) -> int:
+    """``open_gatekeeper``: the component's send gate (its journal), opened once the worker's own settings are
+    known; a ``ConfigurationError`` it raises is a fatal line and exit 1, like a refused setting."""
     env = os.environ if env is None else env
     try:
         settings = WorkerSettings.from_env(env)
-        journal = journaling.open_from_env(env)
+        journal = open_gatekeeper(env) if open_gatekeeper else Open()
     except (SettingsError, ConfigurationError) as exc:
         log.critical("%s", exc)
         return 1
@@ -59,14 +62,13 @@ def run_worker(env: Mapping[str, str] | None = None) -> int:
     return code
 
 
-def run_service(method: str, env: Mapping[str, str] | None = None) -> int:
-    from ..verify_credentials import verify
-
-    return service.run(method, os.environ if env is None else env, verify)
+def run_service(method: str, check: Callable[[Any], Any], env: Mapping[str, str] | None = None) -> int:
+    """``check``: the component's credentials check (``verifyCredentials``)."""
+    return service.run(method, os.environ if env is None else env, check)
 
 
 class _Worker:
-    def __init__(self, settings: WorkerSettings, journal: Journal) -> None:
+    def __init__(self, settings: WorkerSettings, journal: Gatekeeper) -> None:
         self.settings = settings
         self.journal = journal
         self.abandoned = 0

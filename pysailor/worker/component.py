@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..runtime import module_name
+from .. import module_name
 
 
 class ComponentError(Exception):

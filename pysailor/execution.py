@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import OutputError, Rebound
 from .descriptor import Descriptor
+from .errors import OutputError, Rebound
 from .logs import message_log_context
 
 OUTGOING_MESSAGE_SIZE_LIMIT = 10_485_760  # bytes, the sailor's limit for one emitted message

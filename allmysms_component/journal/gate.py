@@ -12,7 +12,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...runtime.sending import Output, SendGate
+from pysailor.sending import Output, SendGate
+
 from .decisions import Decision, Doubt, Verdict
 from .errors import SendInDoubtError
 from .journal import Journal, SendKey
@@ -76,6 +77,9 @@ class JournalGate(SendGate):
 
     def in_doubt(self) -> None:
         self._end("doubt", "its entry stays 'sending', which a copy of the message also reads as in doubt")
+
+    def finish(self) -> None:
+        self.settle(None)
 
     def settle(self, error: BaseException | None) -> None:
         """The worker's backstop once ``process`` returned or raised: settle an attempt the action left open."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ...errors import OutcomeUnknownError, Rebound
+from ..errors import OutcomeUnknownError, Rebound
 from .decisions import Doubt
 
 _CHECK = ("Check the sending history of the AllMySMS account before you retry this message from the platform's "

@@ -19,7 +19,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
-from ...errors import ConfigurationError
+from ..errors import ConfigurationError
 from . import redis_url
 from .errors import JournalUnavailableError
 from .settings import URL

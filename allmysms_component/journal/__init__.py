@@ -9,10 +9,11 @@ memory_store  the default store: this process's memory, bounded, expiring
 redis_store   the shared store: Redis, one Lua compare-and-set per write, entries with a time to live
 settings      the ALLMYSMS_JOURNAL_* settings and ALLMYSMS_SEND_UNPROVEN_REDELIVERIES
 errors        SendInDoubtError (the SMS may have been sent) and JournalUnavailableError (a rebound)
-gate          the worker's per-delivery SendGate onto the journal
+gate          the per-delivery SendGate onto the journal
+delivery      the journal opened once per process from the environment; the gatekeeper the worker is handed
 
-The action's side of the gate (SendGate, current(), use()) is ``runtime/sending.py``: actions cannot import
-the worker.
+The action's side of the gate (SendGate, current(), use()) and the Gatekeeper the worker asks are the runtime's
+``pysailor.sending``: the runtime imports nothing of the component.
 """
 
 from .decisions import Decision, Doubt, Policy, Verdict

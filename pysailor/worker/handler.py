@@ -11,11 +11,11 @@ on in the rebounds queue); past the rebound limit, the "Rebound limit exceeded" 
 cannot be decoded is rejected without an event. An error or rebound that cannot be published rejects the input,
 so it dead-letters instead of vanishing.
 
-The send journal: ``process`` runs with the delivery's gate current (``runtime.sending``), so an action that
-sends asks the journal first. Its verdicts arrive as ordinary events: a replay returns the recorded output (the
-same ``id``, hence the same ``messageId``), "may have been sent" is an error (reject), an unreachable journal a
-rebound. A message without an ``id`` gets its ``messageId`` header as ``id``, so that an action that passes the
-id on (Send SMS sends it as ``CLIMSGID``) passes the same one on every redelivery.
+The send gate: ``process`` runs with the delivery's gate current (``sending``), so an action that sends asks the
+component's gatekeeper (the SMS component's send journal) first. Its verdicts arrive as ordinary events: a replay
+returns the recorded output (the same ``id``, hence the same ``messageId``), "may have been sent" is an error
+(reject), an unreachable journal a rebound. A message without an ``id`` gets its ``messageId`` header as ``id``, so
+that an action that passes the id on (Send SMS sends it as ``CLIMSGID``) passes the same one on every redelivery.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from typing import Any
 
 from pamqp.commands import Basic
 
-from ..runtime import Event, error_payload, execute, sending
-from . import codec, headers, journaling
+from .. import Event, error_payload, execute, sending
+from ..sending import Delivery as SendDelivery
+from ..sending import Gatekeeper
+from . import codec, headers
 from .cipher import Cipher
 from .component import Function
-from .journal import Journal
 from .publisher import Publisher, PublishError
 from .rebound import LIMIT_EXCEEDED, next_rebound
 from .redeliveries import Verdict
@@ -79,9 +80,9 @@ class Run:
 
 class Handler:
     def __init__(self, settings: WorkerSettings, cipher: Cipher, function: Function, step: StepData,
-                 publisher: Publisher, loop: asyncio.AbstractEventLoop, journal: Journal) -> None:
+                 publisher: Publisher, loop: asyncio.AbstractEventLoop, gatekeeper: Gatekeeper) -> None:
         self._settings = settings
-        self._journal = journal
+        self._gatekeeper = gatekeeper
         self._step_key = f"{settings.ids.flow_id}/{settings.ids.step_id}"
         self._cipher = cipher
         self._process = function.process
@@ -118,11 +119,11 @@ class Handler:
             run.passthrough = copy.deepcopy(incoming) if isinstance(incoming, dict) else {}
             if s.no_self_passthrough:
                 run.msg = copy.deepcopy(msg)  # the sailor adds the input as the process received it
-        message_id = journaling.message_id(delivery.headers)
+        message_id = headers.message_id(delivery.headers)
         if message_id and not msg.get("id"):
             msg["id"] = message_id
-        gate = journaling.gate_for(self._journal, step=self._step_key, headers=delivery.headers,
-                                   content=delivery.content, redelivered=delivery.redelivered)
+        gate = self._gatekeeper.gate(SendDelivery(self._step_key, message_id, delivery.content,
+                                                  delivery.redelivered))
         try:
             with sending.use(gate):
                 execute(self._process, msg, copy.deepcopy(dict(self._step.config)), self.snapshot,
@@ -131,7 +132,7 @@ class Handler:
             log.error("The outcome of a message could not be published (%s); rejecting it", exc)
             run.failed = True
         finally:
-            gate.settle(None)  # a send the action left open is recorded in doubt, never left "sending"
+            gate.finish()  # a send the action left open is recorded in doubt, never left "sending"
         return run
 
     async def complete(self, run: Run) -> Verdict:

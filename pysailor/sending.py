@@ -1,9 +1,9 @@
 """The send gate: what an action calls around its one irrevocable request, so that a journal can keep it to once.
 
-The worker opens a gate for each message and makes it current (``use``) while the action runs; the action asks
-``current()``. Outside the worker (the command line, ``runtime.execute``, tests) the current gate is
-``UNGUARDED``: every send goes ahead and nothing is recorded. The journal behind the worker's gate lives in
-``worker/journal`` (README: "Never twice: the send journal"); the action knows only this interface.
+The worker asks its ``Gatekeeper`` for a gate for each delivery and makes it current (``use``) while the action
+runs; the action asks ``current()``. Outside the worker (the command line, ``execute``, tests) the current gate is
+``UNGUARDED``: every send goes ahead and nothing is recorded. A component hands the worker its gatekeeper (the
+SMS component's is its send journal, ``allmysms_component.journal``); the runtime knows only this interface.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 Output = dict[str, Any]
@@ -39,6 +40,9 @@ class SendGate(ABC):
     @abstractmethod
     def in_doubt(self) -> None:
         """Nobody knows whether the request sent (a read timeout, an answer that could not be read)."""
+
+    def finish(self) -> None:  # noqa: B027  (optional hook, empty by default)
+        """The run is over: a send the action left open must not stay open (a journal records it in doubt)."""
 
     def failed(self, error: BaseException) -> None:
         """The request raised ``error``: not sent if the error says so (``may_have_been_sent`` false), else in doubt."""
@@ -81,3 +85,31 @@ def use(gate: SendGate) -> Iterator[SendGate]:
         yield gate
     finally:
         _current.reset(token)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Which send a delivery is: what a gatekeeper needs to know it again when the broker redelivers it."""
+
+    step: str                # "flowId/stepId": the step that owns the queue
+    message_id: str | None   # the platform's message id, the same across redeliveries and rebounds
+    content: bytes           # the delivered bytes (a split message shares its message id)
+    redelivered: bool        # the broker's flag: handed out before to a consumer that did not settle it
+
+
+class Gatekeeper(ABC):
+    """Hands each delivery its send gate. A component opens one per process and hands it to the worker."""
+
+    @abstractmethod
+    def gate(self, delivery: Delivery) -> SendGate:
+        """The gate of one delivery."""
+
+    def close(self) -> None:  # noqa: B027  (optional hook, empty by default)
+        """The worker stopped: release what the gatekeeper holds."""
+
+
+class Open(Gatekeeper):
+    """No journal: every delivery gets ``UNGUARDED``."""
+
+    def gate(self, delivery: Delivery) -> SendGate:
+        return UNGUARDED

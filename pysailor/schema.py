@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInputError
+from .errors import InvalidInputError
 
 if TYPE_CHECKING:  # jsonschema is imported on the first message, not at start-up (bench/README.md)
     from jsonschema.exceptions import ValidationError
@@ -29,6 +29,7 @@ class ActionSchema:
 
     name: str
     schema: Mapping[str, Any]
+    error: type[InvalidInputError] = InvalidInputError  # a component may raise its own subclass
 
     @property
     def properties(self) -> Mapping[str, Any]:
@@ -47,13 +48,13 @@ class ActionSchema:
     def validate(self, body: object) -> None:
         """Raise InvalidInputError naming every field that does not fit the schema."""
         if not isinstance(body, dict):
-            raise InvalidInputError(
+            raise self.error(
                 [f"the message body must be an object with the fields {', '.join(self.properties)}, "
                  f"not {type_name(body)}"])
         errors = sorted(self._validator.iter_errors(body), key=self._field_order)
         if errors:
             problems = [self._describe(error) for error in errors]
-            raise InvalidInputError(problems, field=self._field_of(errors[0]))
+            raise self.error(problems, field=self._field_of(errors[0]))
 
     def _field_of(self, error: ValidationError) -> str | None:
         if error.path:

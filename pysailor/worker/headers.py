@@ -109,3 +109,11 @@ def rebound_properties(original: Basic.Properties, headers: Mapping[str, Any], e
 def _table(headers: Mapping[str, Any]) -> dict[str, Any]:
     # amqplib leaves out undefined values; a None would go out as a void field that Node reads as null.
     return {name: value for name, value in headers.items() if value is not None}
+
+
+def message_id(incoming: Mapping[str, Any]) -> str | None:
+    """The platform message id of a delivery: its ``messageId`` header, if it has a usable one."""
+    value = incoming.get("messageId")
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return value if isinstance(value, str) and value else None

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
-from .. import runtime
+from .. import execution
 from .settings import PREFIX, number
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _call(method: str, env: Mapping[str, str], verify: Callable[[Any], Any]) -> 
         cfg = json.loads(raw)
     except ValueError:
         raise ServiceError("Unable to parse CFG") from None
-    result = runtime.verify(verify, cfg)  # normalised as the sailor does
+    result = execution.verify(verify, cfg)  # normalised as the sailor does
     log.info("Credentials check: %s", "verified" if result.get("verified") else "not verified")
     return result
 

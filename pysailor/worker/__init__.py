@@ -1,4 +1,4 @@
-"""The platform worker: the sailor wire protocol over RabbitMQ, the credentials-check service, the send journal.
+"""The platform worker: the sailor wire protocol over RabbitMQ and the credentials-check service.
 
 ``allmysms-component worker`` runs one step of a flow the way elastic.io's sailor does (reference:
 sailor-protocol.md): it consumes the step's queue, decrypts each message, runs the function named by
@@ -17,9 +17,7 @@ redeliveries  recognising a redelivery of a message this process is running or h
 stepdata      the step's configuration and snapshot from the platform API
 component     finding and loading the function in component.json
 handler       one message: decode, run, publish each event, decide ack or reject
-journaling    the send journal opened once per process, and each delivery's gate onto it
 consumer      the connection, the consumer, reconnects and the orderly stop
 service       the verifyCredentials service
-main          the entry points: ``run_worker(env)``, ``run_service(method, env)``
-journal/      the send journal: an SMS accepted by AllMySMS is never sent again (README: "Never twice")
+main          the entry points: ``run_worker(env, open_gatekeeper)``, ``run_service(method, check, env)``
 """

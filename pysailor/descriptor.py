@@ -8,15 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError
+from .errors import ConfigurationError, InvalidInputError
 from .schema import ActionSchema
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-# A source checkout (how the platform runs it) has the file at the repository root; a wheel carries a copy.
-CANDIDATES = (_PACKAGE.parent / "component.json", _PACKAGE / "component.json")
 
-
-def component_json_path(candidates: Sequence[Path] = CANDIDATES) -> Path:
+def component_json_path(candidates: Sequence[Path]) -> Path:
     """The first of ``candidates`` that exists."""
     for path in candidates:
         if path.is_file():
@@ -29,14 +25,14 @@ class Descriptor:
     """What the code needs from component.json."""
 
     data: Mapping[str, Any]
+    input_error: type[InvalidInputError] = InvalidInputError  # what input validation raises
     actions: dict[str, ActionSchema] = field(default_factory=dict, compare=False, repr=False)
     labels: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Descriptor:
-        """The descriptor read from ``path``, or from this component's own component.json."""
-        path = path or component_json_path()
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+    def load(cls, path: Path, *, input_error: type[InvalidInputError] = InvalidInputError) -> Descriptor:
+        """The descriptor read from ``path``; its input validation raises ``input_error``."""
+        return cls(json.loads(path.read_text(encoding="utf-8")), input_error)
 
     @property
     def version(self) -> str:
@@ -68,7 +64,7 @@ class Descriptor:
                 schema = self.data["actions"][name]["metadata"]["in"]
             except (KeyError, TypeError):
                 raise ConfigurationError(f"component.json has no metadata.in for action {name!r}") from None
-            action = self.actions.setdefault(name, ActionSchema(name, schema))
+            action = self.actions.setdefault(name, ActionSchema(name, schema, self.input_error))
         return action
 
 
