@@ -112,6 +112,8 @@ class RedisStore:
         except redis.RedisError as exc:
             self._waits.clear()  # a fail-over may have changed what the journal finds
             raise self._unavailable(exc) from exc
+        if int(since) == now_ms:  # this write dated a new marker: the server lost its data, or is new
+            self._date_lost_markers(now_ms / 1000)
         written = Written(outcome == 1, int(since) / 1000, forgot=outcome == 2)
         if written and wait is not None and not _acknowledged(wait, acked):
             raise JournalUnavailableError(
@@ -141,6 +143,14 @@ class RedisStore:
         except redis.RedisError as exc:
             raise self._unavailable(exc) from exc
         return created
+
+    def _date_lost_markers(self, since: float) -> None:
+        """A server that lost one marker lost them all (a Cluster node: those of its slots): date every missing
+        one now, so that each bucket's window starts at the loss, not when a message first lands in it."""
+        log.warning("The send journal's Redis (%s) has lost its records, or never had any: for the next %g s, a "
+                    "redelivered message it has no record of ends 'may have been sent' instead of being sent",
+                    self.description, self.ttl)
+        self.date_markers(since)
 
     def ping(self) -> None:
         try:

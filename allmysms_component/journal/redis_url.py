@@ -17,6 +17,7 @@ shows a placeholder for anything else.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -147,10 +148,16 @@ def connection_options(connection_class: type) -> set[str]:
     return names
 
 
-def _known(key: str) -> bool:
-    from redis.connection import URL_QUERY_ARGUMENT_PARSERS
+@functools.cache
+def _known_options() -> frozenset[str]:
+    from redis.connection import URL_QUERY_ARGUMENT_PARSERS, SSLConnection, UnixDomainSocketConnection
 
-    return key in URL_QUERY_ARGUMENT_PARSERS or key in SECRET_OPTIONS or key.startswith(("ssl_", "socket_"))
+    return frozenset(URL_QUERY_ARGUMENT_PARSERS) | SECRET_OPTIONS | {"max_connections"} | \
+        connection_options(SSLConnection) | connection_options(UnixDomainSocketConnection)
+
+
+def _known(key: str) -> bool:
+    return key in _known_options()
 
 
 def _host(item: str) -> tuple[str, int]:

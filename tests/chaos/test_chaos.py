@@ -35,7 +35,7 @@ KILLS = 10
 LATENCY = (0.02, 0.05)  # s, AllMySMS's answer time for each send
 SETTLE = 120.0  # s: the longest the test waits for the queue to settle (a bound, not an expected time)
 ACCOUNT = Account("chaos", "chaos-S3cret-key", credits=10**9)
-JOURNAL_PREFIX = "allmysms:journal:v1:"
+JOURNAL_PREFIX = "allmysms:journal:v2:{b??}:"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from .platform import Flow, WorkerProcess
 
 Start = Callable[..., WorkerProcess]
 BODY = {"mobileNumbers": "+33 6 12 34 56 78, 0698765432", "senderName": "MyShop", "messageText": "Hello"}
-JOURNAL_PREFIX = "allmysms:journal:v1:"
+JOURNAL_PREFIX = "allmysms:journal:v2:{b??}:"
 
 
 @dataclass
