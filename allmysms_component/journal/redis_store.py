@@ -86,6 +86,9 @@ class RedisStore:
         try:
             self.target = redis_url.parse(url)
             self._client = _connect(self.target)
+        except TypeError:  # its message would name an option, which may be the tail of a password
+            raise ConfigurationError(f"{URL} {self.description!r} is refused: redis-py cannot use one of its "
+                                     "options; nothing was sent") from None
         except redis_url.UrlError as exc:
             raise ConfigurationError(f"{URL} {self.description!r} is refused: {exc}; nothing was sent") from None
         self._waits: dict[str, tuple[Any, ...] | None] = {}  # per server: the command that makes a write durable
@@ -236,6 +239,7 @@ def _connect(target: redis_url.Target) -> Any:
     retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), RETRIES)
     auth = {"username": target.username, "password": target.password}
     options = redis_url.options_for(target, DEFAULT_OPTIONS)
+    auth.update({name: options.pop(name) for name in ("username", "password") if name in options})
     sentinel_auth = {"username": options.pop("sentinel_username", None),
                      "password": options.pop("sentinel_password", None)}
     _check_options(options, _connection_class(target))
