@@ -43,6 +43,7 @@ class Doubt(StrEnum):
     UNREADABLE = "unreadable"  # the journal holds something this version cannot read
     NO_MESSAGE_ID = "no_message_id"  # a redelivery without a messageId header: nothing to look up
     STORE_FORGOT = "store_forgot"  # a redelivery with no entry, in a store that lost its entries not long ago
+    UNREACHABLE = "unreachable"  # a redelivery while the shared journal is out of reach: nothing can check it
     DUPLICATE = "duplicate"  # the same SMS (recipients, sender, text) under another message id, in its window
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pysailor.sending import Output, SendGate
 
 from .decisions import Decision, Doubt, Verdict
-from .errors import SendInDoubtError
+from .errors import JournalUnavailableError, SendInDoubtError
 from .journal import Journal, SendKey
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class JournalGate(SendGate):
         if self.key is None:
             self.verdict = self._unkeyed()
         else:
-            self.verdict = self.journal.begin(self.key, redelivered=self.redelivered)
+            self.verdict = self._begin(self.key)
         verdict = self.verdict
         if verdict.decision is Decision.SEND:
             self._attempt = verdict.attempt
@@ -100,6 +100,19 @@ class JournalGate(SendGate):
         except Exception as exc:  # called while the action's own error propagates: never replace that error
             log.warning("The send journal could not record how message %s ended (%s): %s", self.key.message_id,
                         exc, consequence)
+
+    def _begin(self, key: SendKey) -> Verdict:
+        """The journal's verdict. A redelivery that finds the journal out of reach does not rebound: its rebound
+        would come back without the broker's mark and be taken for a first delivery, which a Redis that lost the
+        entry would let send again. It ends in doubt instead."""
+        try:
+            return self.journal.begin(key, redelivered=self.redelivered)
+        except JournalUnavailableError:
+            if not self.redelivered or not self.journal.policy.shared:
+                raise
+            log.warning("Message %s was redelivered while the send journal is out of reach: it is not sent",
+                        key.message_id)
+            return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.UNREACHABLE)
 
     def _unkeyed(self) -> Verdict:
         """Without a messageId there is nothing to look up: a first delivery sends, a redelivery is unproven."""

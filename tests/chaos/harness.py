@@ -5,8 +5,10 @@ Nothing here asserts: the test reads the figures and judges them.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import signal
+import socket
 import threading
 import time
 from collections import Counter, defaultdict
@@ -136,3 +138,94 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float, *, poll
             raise AssertionError(f"{what}: not within {timeout:g} s")
         time.sleep(poll)
     return time.monotonic() - start
+
+
+class Events(threading.Thread):
+    """Runs ``action()`` once ``progress()`` passes each of ``at``, a random 0-60 ms later: each failure lands
+    while messages are being sent. ``done`` counts the actions that ran."""
+
+    def __init__(self, rng: random.Random, *, at: list[int], progress: Callable[[], int],
+                 action: Callable[[], None]) -> None:
+        super().__init__(name="chaos-events", daemon=True)
+        self._rng = rng
+        self._at = sorted(at)
+        self._progress = progress
+        self._action = action
+        self.stopped = threading.Event()
+        self.done = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for threshold in self._at:
+                while self._progress() < threshold:
+                    if self.stopped.wait(0.005):
+                        return
+                if self.stopped.wait(self._rng.uniform(0.0, 0.06)):
+                    return
+                self._action()
+                self.done += 1
+        except BaseException as exc:  # the test reports it: a failure to inject is not a pass
+            self.error = exc
+
+    def stop(self) -> int:
+        self.stopped.set()
+        self.join()
+        if self.error is not None:
+            raise AssertionError(f"injecting a failure failed: {self.error!r}") from self.error
+        return self.done
+
+
+class Forwarder:
+    """A TCP port on 127.0.0.1 that forwards every connection to ``target`` (a port), re-pointed by
+    ``point_to``: what a Sentinel-aware proxy or a DNS switch does after a fail-over. Re-pointing closes the
+    connections open to the old target."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._server.getsockname()[1]
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="forwarder", daemon=True).start()
+
+    def point_to(self, target: int) -> None:
+        with self._lock:
+            self.target = target
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self._open.clear()
+
+    def close(self) -> None:
+        self.point_to(0)
+        self._server.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=2)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
