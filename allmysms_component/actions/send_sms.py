@@ -8,6 +8,8 @@ Without a new input or setting it sends exactly the request the original compone
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -66,7 +68,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     else:
         # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
         gate = sending.current()
-        replay = gate.before_send(withheld={"text": prepared.text})
+        replay = gate.before_send(withheld={"text": prepared.text}, duplicate=_duplicate(request, options))
         if replay is not None:
             return replay[0]
         _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
@@ -152,6 +154,15 @@ def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial
         log.info("%d look-alike character(s) replaced by their GSM-7 equivalent", replaced)
     if prepared.truncated:
         log.warning("The message text was truncated to %d characters", len(prepared.text))
+
+
+def _duplicate(request: SmsRequest, options: SendOptions) -> tuple[str, float] | None:
+    """The Duplicate window: what makes two messages the same SMS (recipients, sender, text, Send at), digested."""
+    if not options.duplicate_window:
+        return None
+    same = json.dumps([sorted(request.recipients), request.sender, request.text, request.date], ensure_ascii=False)
+    return hashlib.blake2b(same.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), \
+        options.duplicate_window
 
 
 def _cli_msg_id(msg: object) -> str:

@@ -37,7 +37,8 @@ class JournalGate(SendGate):
         """True between a SEND verdict and the call that says how the send ended."""
         return self._attempt is not None
 
-    def before_send(self, withheld: Mapping[str, Any] | None = None) -> list[Output] | None:
+    def before_send(self, withheld: Mapping[str, Any] | None = None, *,
+                    duplicate: tuple[str, float] | None = None) -> list[Output] | None:
         if self.verdict is not None:
             raise RuntimeError("before_send was already called for this message")
         self._withheld = dict(withheld or {})
@@ -48,7 +49,15 @@ class JournalGate(SendGate):
         verdict = self.verdict
         if verdict.decision is Decision.SEND:
             self._attempt = verdict.attempt
-            return None
+            if duplicate is None or duplicate[1] <= 0 or self.key is None:
+                return None
+            earlier = self._claim(self.key, *duplicate)
+            if earlier is None:
+                return None
+            self.verdict = verdict = earlier
+            if verdict.decision is Decision.REPLAY:
+                return self._replay_earlier(verdict)
+            self.not_sent()  # this copy certainly sent nothing; the earlier message's entry holds the doubt
         message_id = self.key.message_id if self.key else None
         if verdict.decision is Decision.REPLAY:
             log.info("Message %s was sent already: its recorded output is published again, nothing is sent",
@@ -113,6 +122,26 @@ class JournalGate(SendGate):
             log.warning("Message %s was redelivered while the send journal is out of reach: it is not sent",
                         key.message_id)
             return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.UNREACHABLE)
+
+    def _claim(self, key: SendKey, digest: str, window: float) -> Verdict | None:
+        try:
+            return self.journal.claim_duplicate(key, digest, window)
+        except BaseException:
+            self.not_sent()
+            raise
+
+    def _replay_earlier(self, verdict: Verdict) -> list[Output]:
+        """The same SMS went out under another message id inside the window: its output, recorded as this
+        message's too, so that a redelivery of this one replays it as well."""
+        attempt, self._attempt = self._attempt, None
+        assert self.key is not None and attempt is not None
+        log.info("Message %s is the same SMS as one sent inside the step's duplicate window: that output is "
+                 "published again, nothing is sent", self.key.message_id)
+        try:
+            self.journal.complete(self.key, attempt, verdict.outputs, withheld=verdict.withheld)
+        except Exception as exc:  # the replay stands: the earlier message's entry still says it was sent
+            log.warning("The send journal could not record message %s as a duplicate (%s)", self.key.message_id, exc)
+        return [self._restore(output, verdict.withheld) for output in verdict.outputs]
 
     def _unkeyed(self) -> Verdict:
         """Without a messageId there is nothing to look up: a first delivery sends, a redelivery is unproven."""

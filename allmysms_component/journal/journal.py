@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from . import duplicates
 from .decisions import Decision, Doubt, Entry, Output, Policy, State, Verdict, decide
 from .errors import JournalUnavailableError
 from .memory_store import MemoryStore
@@ -111,6 +112,12 @@ class Journal:
                         self._running[new.attempt] = encoded
                 return verdict
         raise JournalUnavailableError(f"{self.where}: the entry {name} kept changing under {MAX_TRIES} attempts")
+
+    def claim_duplicate(self, key: SendKey, digest: str, window: float) -> Verdict | None:
+        """Claim the SMS ``digest`` for ``key`` (duplicates.claim): None if this message may send, else the
+        verdict an earlier message with the same SMS inside ``window`` seconds imposes."""
+        return duplicates.claim(self.store, step=key.step, digest=digest, name=key.name, now=self._clock(),
+                                window=window)
 
     def complete(self, key: SendKey, attempt: str, outputs: Sequence[Output], *,
                  withheld: Collection[str] = ()) -> bool:
