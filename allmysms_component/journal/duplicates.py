@@ -3,8 +3,8 @@
 Beside the entries, the journal keeps one pointer per step and SMS digest (recipients, sender, text, Send at):
 the entry name of the message that claimed it, and when. A message that is about to send claims the digest;
 if another message claimed it inside the window, that message's entry decides (``judge``): sent, its output is
-replayed; still sending or in doubt, "may have been sent"; gone (not sent after all, or expired), the claim
-passes to this message. Each write is a compare-and-set on one key, like the entries.
+replayed; still sending, this copy rebounds and asks again later; in doubt, "may have been sent"; gone (not sent
+after all, or expired), the claim passes to this message. Each write is a compare-and-set on one key, like the entries.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def judge(first: Entry | None, claim: Claim) -> Verdict | None:
         return None
     if first.state is State.SENT:
         return Verdict(Decision.REPLAY, outputs=first.outputs, withheld=first.withheld, since=first.at)
+    if first.state is State.SENDING:  # its answer will come: this copy waits for it (a rebound)
+        return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.IN_PROGRESS, since=claim.at)
     return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.DUPLICATE, since=claim.at)
 
 

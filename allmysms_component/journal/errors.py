@@ -63,5 +63,16 @@ class JournalUnavailableError(Rebound):
                          "tried again later.", may_have_been_sent=False)
 
 
+class DuplicateInProgressError(Rebound):
+    """The same SMS is being sent right now under another message id, inside the duplicate window: this copy
+    sends nothing and comes back later, when that send's outcome (replayed, or in doubt) is known."""
+
+    def __init__(self, message_id: str | None) -> None:
+        about = f" {message_id}" if message_id else ""
+        super().__init__(f"The same SMS as message{about} (same recipients, sender and text) is being sent right now "
+                         "under another message id, inside the step's duplicate window; nothing was sent, this "
+                         "message will be tried again later.", may_have_been_sent=False)
+
+
 def _clock(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

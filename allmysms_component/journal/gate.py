@@ -15,7 +15,7 @@ from typing import Any
 from pysailor.sending import Output, SendGate
 
 from .decisions import Decision, Doubt, Verdict
-from .errors import JournalUnavailableError, SendInDoubtError
+from .errors import DuplicateInProgressError, JournalUnavailableError, SendInDoubtError
 from .journal import Journal, SendKey
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class JournalGate(SendGate):
             if verdict.decision is Decision.REPLAY:
                 return self._replay_earlier(verdict)
             self.not_sent()  # this copy certainly sent nothing; the earlier message's entry holds the doubt
+            if verdict.doubt is Doubt.IN_PROGRESS:
+                raise DuplicateInProgressError(self.key.message_id)
         message_id = self.key.message_id if self.key else None
         if verdict.decision is Decision.REPLAY:
             log.info("Message %s was sent already: its recorded output is published again, nothing is sent",
@@ -134,7 +136,8 @@ class JournalGate(SendGate):
         """The same SMS went out under another message id inside the window: its output, recorded as this
         message's too, so that a redelivery of this one replays it as well."""
         attempt, self._attempt = self._attempt, None
-        assert self.key is not None and attempt is not None
+        assert self.key is not None
+        assert attempt is not None
         log.info("Message %s is the same SMS as one sent inside the step's duplicate window: that output is "
                  "published again, nothing is sent", self.key.message_id)
         try:

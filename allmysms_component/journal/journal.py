@@ -78,8 +78,8 @@ class Journal:
         Raises JournalUnavailableError (a rebound: nothing was sent) if the store cannot be reached.
         """
         name = key.name
-        raw = None  # most deliveries are first deliveries: try the write for "no entry" before any read
-        remembers_since = None  # learnt from the store when a guarded write is refused
+        raw: bytes | None = None  # most deliveries are first deliveries: try the write for "no entry" first
+        remembers_since: float | None = None  # learnt from the store when a guarded write is refused
         for _ in range(MAX_TRIES):
             try:
                 current = None if raw is None else Entry.decode(raw)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff
@@ -50,7 +50,7 @@ else
 end
 return {1, since}
 """
-_SHA = hashlib.sha1(_COMPARE_AND_SET.encode()).hexdigest()
+_SHA = hashlib.sha1(_COMPARE_AND_SET.encode(), usedforsecurity=False).hexdigest()  # the script cache key
 
 # A journal that does not answer must not hold a message for long: the message rebounds instead. Options in
 # the URL's query (socket_timeout=..., socket_connect_timeout=...) override these.
@@ -175,9 +175,9 @@ class RedisStore:
     def _server(self, key: str) -> redis.Redis:
         """The client of the one server that holds ``key`` (a Cluster's node), where WAIT has a meaning."""
         if isinstance(self._client, redis.RedisCluster):
-            node = self._client.get_node_from_key(key)
-            return self._client.get_redis_connection(node)
-        return self._client
+            node = self._client.get_node_from_key(key)  # type: ignore[no-untyped-call]
+            return self._client.get_redis_connection(node)  # type: ignore[no-any-return]
+        return cast(redis.Redis, self._client)
 
     def _durability(self, client: redis.Redis) -> tuple[Any, ...] | None:
         """WAIT n (replicas), WAITAOF 1 0 (one node writing an append-only file, Redis 7.2+), or None."""
@@ -192,7 +192,7 @@ class RedisStore:
             pipe = client.pipeline(transaction=False)  # one connection: WAIT covers the script's write
             pipe.evalsha(_SHA, len(keys), *keys, *args)
             if wait is not None:
-                pipe.execute_command(*wait)
+                pipe.execute_command(*wait)  # type: ignore[no-untyped-call]
             try:
                 replies = pipe.execute()
             except NoScriptError:
@@ -237,25 +237,25 @@ def _wanted(wait: tuple[Any, ...]) -> str:
 def _connect(target: redis_url.Target) -> Any:
     """redis-py's client for the target; UrlError for an option it cannot use (checked now, not at first use)."""
     retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.05), RETRIES)
-    auth = {"username": target.username, "password": target.password}
+    auth: dict[str, Any] = {"username": target.username, "password": target.password}
     options = redis_url.options_for(target, DEFAULT_OPTIONS)
     auth.update({name: options.pop(name) for name in ("username", "password") if name in options})
-    sentinel_auth = {"username": options.pop("sentinel_username", None),
+    sentinel_auth: dict[str, Any] = {"username": options.pop("sentinel_username", None),
                      "password": options.pop("sentinel_password", None)}
     _check_options(options, _connection_class(target))
     if target.kind == "single":
-        where = {"unix_socket_path": target.socket} if target.socket else \
+        where: dict[str, Any] = {"unix_socket_path": target.socket} if target.socket else \
             {"host": target.hosts[0][0], "port": target.hosts[0][1], "ssl": target.tls}
         return redis.Redis(**where, db=target.db, retry=retry, **auth, **options)
     if target.kind == "sentinel":
         from redis.sentinel import Sentinel
 
-        timeouts = {k: options[k] for k in ("socket_timeout", "socket_connect_timeout") if k in options}
+        timeouts: dict[str, Any] = {k: options[k] for k in ("socket_timeout", "socket_connect_timeout") if k in options}
         sentinel = Sentinel(list(target.hosts), sentinel_kwargs={**timeouts, **sentinel_auth}, **timeouts)
         return sentinel.master_for(target.service, db=target.db, retry=retry, ssl=target.tls, **auth, **options)
     from redis.cluster import ClusterNode, RedisCluster
 
-    nodes = [ClusterNode(host, port) for host, port in target.hosts]
+    nodes = [ClusterNode(host, port) for host, port in target.hosts]  # type: ignore[no-untyped-call]
     return RedisCluster(startup_nodes=nodes, retry=retry, ssl=target.tls, **auth, **options)
 
 

@@ -20,8 +20,9 @@ import difflib
 import functools
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 SINGLE = ("redis", "rediss", "unix")
@@ -182,7 +183,7 @@ def options_for(target: Target, defaults: dict[str, Any]) -> dict[str, Any]:
 
     merged: dict[str, Any] = dict(defaults)
     for key, value in target.options.items():
-        parser = URL_QUERY_ARGUMENT_PARSERS.get(key)
+        parser = cast("Callable[[str], Any] | None", URL_QUERY_ARGUMENT_PARSERS.get(key))
         try:
             merged[key] = parser(value) if parser else value
         except (TypeError, ValueError):

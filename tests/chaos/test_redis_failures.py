@@ -114,7 +114,7 @@ def run(name: str, *, flow: Flow, step_api: StepApi, simulator: AllMySmsSimulato
     wait_for(replicas.all_ready, "the last restarted replica starting", 60)
     exit_codes = replicas.stop_all()
     outcomes.drain(flow)
-    sms = Counter(received.cli_msg_id for received in simulator.received)
+    sms = Counter(str(received.cli_msg_id) for received in simulator.received)
     doubted = outcomes.may_have_been_sent()
     figures = {
         "scenario": name, "messages": MESSAGES, "events": done, "seed": seed,
@@ -224,7 +224,9 @@ def test_a_sentinel_fail_over(tmp_path: Path, flow: Flow, step_api: StepApi, sim
     sentinels = redis.Redis.from_url(sentinel.url)
 
     def master_port() -> int:
-        return int(sentinels.sentinel_get_master_addr_by_name("journal")[1])
+        address = sentinels.sentinel_get_master_addr_by_name("journal")
+        assert isinstance(address, tuple)
+        return int(address[1])
 
     def fail_over(rng: random.Random, kill: Callable[[], None]) -> None:
         old = master_port()

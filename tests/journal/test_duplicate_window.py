@@ -1,4 +1,4 @@
-"""The duplicate window: the same SMS under another message id (a flow fired twice) is not sent again, on both stores."""
+"""The duplicate window: the same SMS under another message id (a flow fired twice) is not sent again (both stores)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from allmysms_component.actions.send_sms import process
+from allmysms_component.errors import Rebound
 from allmysms_component.journal import Decision, Doubt, JournalGate, SendInDoubtError
+from allmysms_component.journal.errors import DuplicateInProgressError
 from allmysms_component.sandbox import Account, AllMySmsSimulator
 from pysailor.sending import use
 
@@ -49,19 +51,30 @@ def test_outside_the_window_or_with_the_window_off_it_is_sent(make_journal: Jour
     assert later.sending
 
 
-def test_a_duplicate_of_a_send_in_progress_may_have_been_sent_and_leaves_no_entry(
-        make_journal: JournalFactory) -> None:
+def test_a_duplicate_of_a_send_in_progress_rebounds_and_leaves_no_entry(make_journal: JournalFactory) -> None:
     first = JournalGate(make_journal(), delivery(message_id="first"), redelivered=False)
     assert first.before_send(duplicate=SAME) is None  # sending, not yet answered
+    second = JournalGate(make_journal(), delivery(message_id="second"), redelivered=False)
+    with pytest.raises(DuplicateInProgressError, match="nothing was sent") as caught:
+        second.before_send(duplicate=SAME)
+    assert isinstance(caught.value, Rebound)
+    assert caught.value.may_have_been_sent is False
+    assert not second.sending
+    # the first ends without sending: the SMS is free again, and the second copy's rebound sends it
+    first.not_sent()
+    retry = JournalGate(make_journal(), delivery(message_id="second"), redelivered=False)
+    assert retry.before_send(duplicate=SAME) is None
+
+
+def test_a_duplicate_of_a_send_in_doubt_may_have_been_sent(make_journal: JournalFactory) -> None:
+    first = JournalGate(make_journal(), delivery(message_id="first"), redelivered=False)
+    assert first.before_send(duplicate=SAME) is None
+    first.in_doubt()  # a read timeout: nobody knows whether it went out
     second = JournalGate(make_journal(), delivery(message_id="second"), redelivered=False)
     with pytest.raises(SendInDoubtError, match="same recipients, sender and text") as caught:
         second.before_send(duplicate=SAME)
     assert caught.value.reason is Doubt.DUPLICATE
     assert not second.sending
-    # the first ends without sending: the SMS is free again, and the second copy's retry sends it
-    first.not_sent()
-    retry = JournalGate(make_journal(), delivery(message_id="second"), redelivered=False)
-    assert retry.before_send(duplicate=SAME) is None
 
 
 def test_other_recipients_or_text_are_another_sms(make_journal: JournalFactory) -> None:
@@ -79,7 +92,7 @@ def test_many_copies_at_once_send_once(make_journal: JournalFactory) -> None:
         gate = JournalGate(journals[n % 4], delivery(message_id=f"copy-{n}"), redelivered=False)
         try:
             decision = Decision.SEND if gate.before_send(duplicate=SAME) is None else Decision.REPLAY
-        except SendInDoubtError:
+        except (SendInDoubtError, DuplicateInProgressError):
             decision = Decision.MAY_HAVE_BEEN_SENT
         with lock:
             verdicts.append(decision)

@@ -13,8 +13,15 @@ from pathlib import Path
 import pytest
 import redis
 
-from allmysms_component.journal import Decision, Doubt, JournalGate, JournalSettings, JournalUnavailableError
-from allmysms_component.journal import Journal, open_journal
+from allmysms_component.journal import (
+    Decision,
+    Doubt,
+    Journal,
+    JournalGate,
+    JournalSettings,
+    JournalUnavailableError,
+    open_journal,
+)
 from allmysms_component.journal.errors import SendInDoubtError
 from tests.chaos.harness import wait_for
 from tests.services import RedisProcess
@@ -66,7 +73,7 @@ def test_a_redis_restarted_empty_makes_a_redelivery_with_no_entry_may_have_been_
     assert journal.begin(delivery(message_id="new-after-the-loss"), redelivered=False).decision is Decision.SEND
     # Every bucket's marker dates from the loss, not from when a message first lands in it.
     client = redis.Redis.from_url(server.url)
-    markers = {int(value) for value in client.mget(list(client.scan_iter(match=f"{PREFIX}*:generation")))}
+    markers = {int(value or 0) for value in client.mget(list(client.scan_iter(match=f"{PREFIX}*:generation")))}
     assert markers == {round(clock.now * 1000)}
     client.close()
 

@@ -176,5 +176,6 @@ def test_a_refused_journal_setting_is_one_fatal_line_and_exit_1(send_sms: Start,
     assert len(fatal) == 1
     assert fatal[0]["msg"].startswith(f"{name} ")
     assert "is refused" in fatal[0]["msg"]
-    assert PASSWORD[:6] not in worker.text() and PASSWORD[6:] not in worker.text()
+    assert PASSWORD[:6] not in worker.text()
+    assert PASSWORD[6:] not in worker.text()
     assert "Traceback" not in worker.text()
