@@ -176,7 +176,7 @@ class RedisStore:
         """The client of the one server that holds ``key`` (a Cluster's node), where WAIT has a meaning."""
         if isinstance(self._client, redis.RedisCluster):
             node = self._client.get_node_from_key(key)  # type: ignore[no-untyped-call]
-            return self._client.get_redis_connection(node)  # type: ignore[no-any-return]
+            return self._client.get_redis_connection(node)
         return cast(redis.Redis, self._client)
 
     def _durability(self, client: redis.Redis) -> tuple[Any, ...] | None:
