@@ -43,6 +43,7 @@ class Doubt(StrEnum):
     UNREADABLE = "unreadable"  # the journal holds something this version cannot read
     NO_MESSAGE_ID = "no_message_id"  # a redelivery without a messageId header: nothing to look up
     STORE_FORGOT = "store_forgot"  # a redelivery with no entry, in a store that lost its entries not long ago
+    OUTPUT_FORGOTTEN = "output_forgotten"  # sent, but the in-memory journal no longer keeps its output
     UNREACHABLE = "unreachable"  # a redelivery while the shared journal is out of reach: nothing can check it
     DUPLICATE = "duplicate"  # the same SMS (recipients, sender, text) under another message id, in its window
 
@@ -137,6 +138,8 @@ def decide(current: Entry | None, *, redelivered: bool, now: float, policy: Poli
         if redelivered and remembers_since is not None and now - remembers_since < policy.memory_window:
             return _doubt(Doubt.STORE_FORGOT, now, policy), Entry(State.IN_DOUBT, attempt, now)
         return send
+    if current.state is State.SENT and not current.outputs:  # the in-memory archive keeps the state only
+        return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.OUTPUT_FORGOTTEN, since=current.at), None
     if current.state is State.SENT:
         return Verdict(Decision.REPLAY, outputs=current.outputs, withheld=current.withheld, since=current.at), None
     if current.state is State.SENDING:

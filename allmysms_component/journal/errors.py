@@ -25,6 +25,8 @@ _WHY = {
     Doubt.STORE_FORGOT: "the broker redelivered it and the send journal has no record of it, but the journal's Redis "
                         "lost its records not long ago (it restarted empty, or a replica without the last writes "
                         "took over), so nothing proves that an earlier attempt did not send it",
+    Doubt.OUTPUT_FORGOTTEN: "this process recorded it as sent (in the hour that began {ago}), but no longer keeps its "
+                            "output in memory to publish it again",
     Doubt.UNREACHABLE: "the broker redelivered it while the send journal could not be reached, so nothing could "
                        "check whether an earlier attempt sent it",
     Doubt.DUPLICATE: "the same SMS (same recipients, sender and text) was sent under another message id {ago}, inside "

@@ -24,6 +24,7 @@ from .store import Store
 
 KEY_PREFIX = "allmysms:journal:v2:"  # v2: entries beside their slot's generation marker (v1 had none)
 MAX_PLAIN_ID = 128  # longer message ids, or ids with odd characters, are hashed into the entry's name
+RECENT_SHARE = 4  # the in-memory journal keeps whole entries in a quarter of its budget, the archive the rest
 MAX_TRIES = 32  # compare-and-set rounds lost to other replicas before giving up; in practice one or two
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,9 @@ def open_journal(settings: JournalSettings, *, clock: Callable[[], float] = time
         store = RedisStore(settings.url, ttl=settings.ttl, prefix=prefix, replicas=settings.replicas,
                            replica_timeout=settings.replica_timeout)
     else:
-        store = MemoryStore(ttl=settings.ttl, limit_bytes=settings.memory_limit_bytes, clock=clock)
+        recent = settings.memory_limit_bytes // RECENT_SHARE
+        store = MemoryStore(ttl=settings.ttl, limit_bytes=recent, archive_bytes=settings.memory_limit_bytes - recent,
+                            clock=clock)
     policy = Policy(shared=store.shared, send_unproven_redeliveries=settings.send_unproven_redeliveries,
                     memory_window=settings.ttl)
     return Journal(store, policy=policy, clock=clock)
