@@ -26,7 +26,7 @@ import redis
 from allmysms_component.sandbox import AllMySmsSimulator, Fault
 from tests.worker.platform import ROOT, Flow, StepApi
 
-from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, wait_for
+from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, finish, wait_for
 
 MESSAGES = 400
 REPLICAS = 3
@@ -86,13 +86,7 @@ def test_sigkilled_replicas_never_send_an_sms_twice(
         outcomes.drain(flow)
         return len(outcomes.ended()) == MESSAGES and flow.count("input") == 0
 
-    try:
-        wait_for(settled, "every message ending with an outcome", SETTLE, poll=0.1)
-    finally:
-        kills = killer.stop()
-    wait_for(replicas.all_ready, "the last restarted replica starting", 60)
-    exit_codes = replicas.stop_all()  # each finishes what it runs, acks it, and exits
-    outcomes.drain(flow)
+    kills, exit_codes = finish(flow, replicas, outcomes, settled, killer, SETTLE)
     left_in_queue = flow.count("input")
     seconds = time.monotonic() - began
 

@@ -23,7 +23,7 @@ from allmysms_component.sandbox import AllMySmsSimulator, Fault
 from tests.worker.platform import ROOT, Flow, StepApi
 
 from .conftest import REPLICAS
-from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, wait_for
+from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, finish, wait_for
 
 PAIRS = 100
 KILLS = 3
@@ -62,13 +62,7 @@ def test_a_twice_fired_flow_sends_each_sms_once(
         outcomes.drain(flow)
         return len(outcomes.ended()) == len(ids) and flow.count("input") == 0
 
-    try:
-        wait_for(settled, "every message ending with an outcome", SETTLE, poll=0.1)
-    finally:
-        kills = killer.stop()
-    wait_for(replicas.all_ready, "the last restarted replica starting", 60)
-    exit_codes = replicas.stop_all()
-    outcomes.drain(flow)
+    kills, exit_codes = finish(flow, replicas, outcomes, settled, killer, SETTLE)
 
     per_text = Counter(sms.text for sms in simulator.received)
     doubted = outcomes.may_have_been_sent()

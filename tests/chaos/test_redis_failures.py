@@ -31,7 +31,7 @@ from tests.services import RedisProcess
 from tests.worker.platform import ROOT, Flow, StepApi
 
 from .conftest import REPLICAS
-from .harness import MAY_HAVE_BEEN_SENT, Events, Forwarder, Outcomes, Replicas, wait_for
+from .harness import MAY_HAVE_BEEN_SENT, Events, Forwarder, Outcomes, Replicas, finish, wait_for
 
 MESSAGES = 240
 RATE = 30.0  # messages published per second
@@ -107,13 +107,7 @@ def run(name: str, *, flow: Flow, step_api: StepApi, simulator: AllMySmsSimulato
         return (published == MESSAGES and len(outcomes.ended()) == MESSAGES and flow.count("input") == 0
                 and not events.is_alive())
 
-    try:
-        wait_for(settled, "every message ending with an outcome", SETTLE, poll=0.1)
-    finally:
-        done = events.stop()
-    wait_for(replicas.all_ready, "the last restarted replica starting", 60)
-    exit_codes = replicas.stop_all()
-    outcomes.drain(flow)
+    done, exit_codes = finish(flow, replicas, outcomes, settled, events, SETTLE)
     sms = Counter(str(received.cli_msg_id) for received in simulator.received)
     doubted = outcomes.may_have_been_sent()
     figures = {
