@@ -33,8 +33,8 @@ from tests.worker.platform import ROOT, Flow, StepApi
 from .conftest import REPLICAS
 from .harness import MAY_HAVE_BEEN_SENT, Events, Forwarder, Outcomes, Replicas, finish, wait_for
 
-MESSAGES = 240
-RATE = 30.0  # messages published per second
+MESSAGES = 300
+RATE = 60.0  # messages published per second: the three replicas are busy most of the time
 EVENTS = 3
 LATENCY = (0.02, 0.05)  # s, AllMySMS's answer time for each send
 SETTLE = 120.0  # s: the longest the test waits for every message to end (a bound, not an expected time)
