@@ -10,7 +10,8 @@ tracemalloc, beside what the store counts for it; the same for an archived entry
 simulated day of 1,000,000 SMS at one recipient each (about 12 a second, on a fake clock) through the default
 budget (ALLMYSMS_JOURNAL_MEMORY_MB=32): what is remembered of the first messages of the day at its end, the
 store's counted bytes, and the process's resident memory (VmRSS) before and after the day, beside the same
-process before the journal was imported (the day runs first, in a process that holds nothing else). The report goes to stdout as Markdown.
+process before the journal was imported (the day runs first, in a process that holds nothing else). The
+report goes to stdout as Markdown.
 """
 
 from __future__ import annotations
