@@ -39,7 +39,24 @@ EVENTS = 3
 LATENCY = (0.02, 0.05)  # s, AllMySMS's answer time for each send
 SETTLE = 120.0  # s: the longest the test waits for every message to end (a bound, not an expected time)
 LONG_AGO = 30 * 86_400.0
-Failure = Callable[[random.Random, Callable[[], None]], None]  # (rng, kill a replica) -> None
+
+
+class Victim:
+    """The worker replica a failure takes down with it: frozen (SIGSTOP) mid-send if the scenario says so, then
+    SIGKILLed (and a fresh one started in its place)."""
+
+    def __init__(self, replicas: Replicas, slot: int) -> None:
+        self._replicas = replicas
+        self._slot = slot
+
+    def freeze(self) -> None:
+        self._replicas.slots[self._slot].process.send_signal(signal.SIGSTOP)
+
+    def kill(self) -> None:
+        self._replicas.kill_and_restart(self._slot)
+
+
+Failure = Callable[[random.Random, Victim], None]
 
 
 def trust(url: str) -> None:
@@ -65,8 +82,8 @@ def run(name: str, *, flow: Flow, step_api: StepApi, simulator: AllMySmsSimulato
         start_replicas: Callable[[dict[str, str]], Replicas], journal_env: dict[str, str],
         fail: Failure, record_property: Any, capsys: pytest.CaptureFixture[str],
         ) -> tuple[dict[str, Any], Counter[str], Outcomes]:
-    """Publish MESSAGES, run ``fail`` EVENTS times while they are sent (``fail`` calls ``kill`` to SIGKILL a
-    replica at the moment the scenario says), wait for every message to end; the figures, the SMS per message
+    """Publish MESSAGES, run ``fail`` EVENTS times while they are sent (``fail`` SIGKILLs its victim, a worker
+    replica, at the moment the scenario says), wait for every message to end; the figures, the SMS per message
     id and the outcomes."""
     seed = int(os.environ.get("ALLMYSMS_CHAOS_SEED") or random.randrange(1_000_000))
     rng = random.Random(seed)
@@ -87,7 +104,7 @@ def run(name: str, *, flow: Flow, step_api: StepApi, simulator: AllMySmsSimulato
     def kill_and_fail() -> None:
         while not (ready := [slot for slot in range(REPLICAS) if replicas.ready(slot)]):
             time.sleep(0.05)
-        fail(rng, lambda: replicas.kill_and_restart(rng.choice(ready)))
+        fail(rng, Victim(replicas, rng.choice(ready)))
 
     # Messages arrive at a steady RATE, as from an upstream step, so that every failure lands mid-stream.
     events = Events(rng, at=sorted(rng.sample(range(MESSAGES // 10, MESSAGES * 3 // 4), EVENTS)),
@@ -146,9 +163,9 @@ def test_redis_restarted_empty_while_a_replica_is_killed(
     try:
         trust(server.url)
 
-        def restart_empty(rng: random.Random, kill: Callable[[], None]) -> None:
+        def restart_empty(rng: random.Random, victim: Victim) -> None:
             server.kill()
-            kill()  # a replica dies with a message whose journal entry the restart erases
+            victim.kill()  # a replica dies with a message whose journal entry the restart erases
             server.start()
             if protection == "baseline":  # a journal blind to the loss: absence still means "never sent"
                 trust(server.url)
@@ -175,17 +192,18 @@ def test_a_lagging_replica_promoted_after_the_primary_is_killed(
     proxy = Forwarder(servers[0].port)  # the address the workers know, re-pointed after the fail-over
     primary, replica = servers
 
-    def promote_lagging_replica(rng: random.Random, kill: Callable[[], None]) -> None:
+    def promote_lagging_replica(rng: random.Random, victim: Victim) -> None:
         nonlocal primary, replica
         replica.signal(signal.SIGSTOP)  # its replication lags: the primary's writes pile up unreplicated
         time.sleep(rng.uniform(0.3, 0.6))
+        victim.freeze()  # a worker stalls mid-send, its entry on the primary only (or waiting for the replica)
         primary.kill()
         replica.signal(signal.SIGCONT)
         client = redis.Redis.from_url(replica.url)
         client.replicaof("NO", "ONE")
         client.close()
         proxy.point_to(replica.port)
-        kill()  # a replica dies with a message whose entry the promoted replica never received
+        victim.kill()  # its message comes back to a replica that reads the promoted Redis
         primary = replica
         replica = RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(primary.port)).start()
         servers.append(replica)
@@ -222,10 +240,10 @@ def test_a_sentinel_fail_over(tmp_path: Path, flow: Flow, step_api: StepApi, sim
         assert isinstance(address, tuple)
         return int(address[1])
 
-    def fail_over(rng: random.Random, kill: Callable[[], None]) -> None:
+    def fail_over(rng: random.Random, victim: Victim) -> None:
         old = master_port()
         next(server for server in servers if server.port == old).kill()
-        kill()
+        victim.kill()
         wait_for(lambda: master_port() != old, "the Sentinel promoting the replica", 30)
         new = master_port()
         servers.append(RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(new)).start())
