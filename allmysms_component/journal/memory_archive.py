@@ -3,7 +3,8 @@
 An entry that leaves the in-memory store's recent part (its byte budget) is folded in here, so the process
 still knows for a day (the journal's TTL) that the message was sent, ended in doubt, or began sending, at a
 small fraction of an entry's cost. Each hour's entries are one sorted ``array('Q')`` of 64-bit values: a
-56-bit digest of the entry's name, the state in the low bits; the current hour is a dict until it closes.
+56-bit digest of the entry's name, the state in the low bits; the current hour is a dict until it closes (early,
+if it would take more than a quarter of the budget).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import deque
 ABSENT, SENDING, SENT, IN_DOUBT = 0, 1, 2, 3
 STATE_BITS = 8
 SLICE = 3600.0  # seconds: one sorted array per hour
-DICT_ENTRY_BYTES = 100  # the current hour's dict: a slot, an int key, a small int value (measured: bench)
+DICT_ENTRY_BYTES = 100  # the current hour's dict: its slot and int key (70-90 bytes measured with tracemalloc)
 
 
 def digest(name: str) -> int:
@@ -40,6 +41,8 @@ class Archive:
     def add(self, name: str, state: int, now: float) -> None:
         self._roll(now)
         self._current[digest(name)] = state
+        if len(self._current) * DICT_ENTRY_BYTES * 4 > self.limit_bytes:  # a busy hour: close it early
+            self._roll(now, early=True)
         self._trim(now)
 
     def find(self, name: str, now: float) -> tuple[int, float] | None:
@@ -67,8 +70,8 @@ class Archive:
         self._current.clear()
         self._closed_bytes = 0
 
-    def _roll(self, now: float) -> None:
-        if now - self._start < SLICE:
+    def _roll(self, now: float, *, early: bool = False) -> None:
+        if now - self._start < SLICE and not early:
             return
         if self._current:
             values = array("Q", sorted(key | state for key, state in self._current.items()))

@@ -148,4 +148,15 @@ def test_the_archive_costs_8_bytes_an_entry_once_its_hour_is_closed() -> None:
             small.add(f"m-{hour}-{i}", IN_DOUBT, hour * SLICE)
     small.add("closing", SENT, 3 * SLICE)
     assert small.find("m-0-1", 3 * SLICE) is None
-    assert small.find("m-2-1", 3 * SLICE) == (IN_DOUBT, 2 * SLICE)
+    assert small.find("m-2-19999", 3 * SLICE) == (IN_DOUBT, 2 * SLICE)
+
+
+def test_a_busy_hour_is_closed_early_so_the_archive_stays_in_its_budget() -> None:
+    archive = Archive(ttl=86_400, limit_bytes=400_000)
+    for i in range(50_000):  # 14 a second for an hour: 5 MB as a dict, 400 kB as closed arrays
+        archive.add(f"busy-{i}", SENT, i * 0.072)
+        assert archive.size_bytes <= 400_000
+    found = archive.find("busy-49999", 3600)
+    assert found is not None
+    assert found[0] == SENT
+    assert archive.find("busy-0", 3600) is None  # the oldest went first
