@@ -65,6 +65,12 @@ class JournalUnavailableError(Rebound):
                          "tried again later.", may_have_been_sent=False)
 
 
+class NotReplicatedError(JournalUnavailableError):
+    """The pre-send write reached Redis, which proved the message never began, but its replicas did not
+    acknowledge it in time: nothing was sent, the write is withdrawn, and the message rebounds (even a redelivery:
+    its proof was read, so its unmarked rebound is rightly taken for a first delivery)."""
+
+
 class DuplicateInProgressError(Rebound):
     """The same SMS is being sent right now under another message id, inside the duplicate window: this copy
     sends nothing and comes back later, when that send's outcome (replayed, or in doubt) is known."""

@@ -15,7 +15,7 @@ from typing import Any
 from pysailor.sending import Output, SendGate
 
 from .decisions import Decision, Doubt, Verdict
-from .errors import DuplicateInProgressError, JournalUnavailableError, SendInDoubtError
+from .errors import DuplicateInProgressError, JournalUnavailableError, NotReplicatedError, SendInDoubtError
 from .journal import Journal, SendKey
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,8 @@ class JournalGate(SendGate):
         entry would let send again. It ends in doubt instead."""
         try:
             return self.journal.begin(key, redelivered=self.redelivered)
+        except NotReplicatedError:
+            raise
         except JournalUnavailableError:
             if not self.redelivered or not self.journal.policy.shared:
                 raise

@@ -21,7 +21,7 @@ from redis.retry import Retry
 
 from ..errors import ConfigurationError
 from . import redis_url
-from .errors import JournalUnavailableError
+from .errors import JournalUnavailableError, NotReplicatedError
 from .settings import URL
 from .store import Written
 
@@ -119,7 +119,9 @@ class RedisStore:
             self._date_lost_markers(now_ms / 1000)
         written = Written(outcome == 1, int(since) / 1000, forgot=outcome == 2)
         if written and wait is not None and not _acknowledged(wait, acked):
-            raise JournalUnavailableError(
+            if self.replicas is None:  # auto: the replica may be gone for good (a fail-over); look again next time
+                self._waits.clear()
+            raise NotReplicatedError(
                 f"{self.description}: the entry written before the send was not acknowledged by "
                 f"{_wanted(wait)} within {self.replica_timeout:g} s (acknowledged: {acked!r})")
         return written

@@ -13,9 +13,11 @@ import redis
 from allmysms_component.errors import Rebound
 from allmysms_component.journal import (
     Decision,
+    Doubt,
     JournalGate,
     JournalSettings,
     JournalUnavailableError,
+    SendInDoubtError,
     open_journal,
 )
 from allmysms_component.journal.redis_store import RedisStore
@@ -120,4 +122,16 @@ def test_the_password_never_shows_in_the_journal_description() -> None:
     journal = open_journal(JournalSettings(url="redis://user:pa55-w0rd@127.0.0.1:1/0"))
     assert journal.where == "redis://***@127.0.0.1:1/0"
     assert "pa55" not in repr(JournalSettings(url="redis://user:pa55-w0rd@127.0.0.1:1/0"))
+    journal.close()
+
+
+def test_a_redelivery_that_cannot_reach_the_journal_ends_in_doubt_instead_of_rebounding() -> None:
+    journal = open_journal(JournalSettings(url=nobody_listens()))
+    gate = JournalGate(journal, delivery(), redelivered=True)
+    # a rebound would come back without the redelivered mark and be taken for a first delivery
+    with pytest.raises(SendInDoubtError, match="redelivered it while the send journal could not be reached") as caught:
+        gate.before_send()
+    assert caught.value.reason is Doubt.UNREACHABLE
+    assert "pa55-w0rd" not in str(caught.value)
+    assert not gate.sending
     journal.close()

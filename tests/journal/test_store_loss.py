@@ -22,7 +22,7 @@ from allmysms_component.journal import (
     JournalUnavailableError,
     open_journal,
 )
-from allmysms_component.journal.errors import SendInDoubtError
+from allmysms_component.journal.errors import NotReplicatedError, SendInDoubtError
 from tests.chaos.harness import wait_for
 from tests.services import RedisProcess
 
@@ -111,6 +111,9 @@ def test_with_a_replica_the_pre_send_write_waits_for_it(servers: Callable[..., R
     try:
         with pytest.raises(JournalUnavailableError, match=r"not acknowledged by 1 replica\(s\) within 0.2 s"):
             JournalGate(journal, delivery(message_id="unacknowledged"), redelivered=False).before_send()
+        # a redelivery too: its absence was read and proven, so its rebound may rightly come back unmarked
+        with pytest.raises(NotReplicatedError):
+            JournalGate(journal, delivery(message_id="redelivered"), redelivered=True).before_send()
         # nothing was sent, and nothing is left "sending": the rebound sends normally once the replica is back
         assert client.get(journal.store.key_of(delivery(message_id="unacknowledged").name)) is None  # type: ignore[attr-defined]
     finally:
