@@ -182,7 +182,8 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float, *, poll
 class Forwarder:
     """A TCP port on 127.0.0.1 that forwards every connection to ``target`` (a port), re-pointed by
     ``point_to``: what a Sentinel-aware proxy or a DNS switch does after a fail-over. Re-pointing closes the
-    connections open to the old target."""
+    connections open to the old target, and drops what ``hold`` kept back: between a primary and its replica,
+    ``hold`` is replication lag, and the held writes are the ones a promoted replica never receives."""
 
     def __init__(self, target: int) -> None:
         self.target = target
@@ -190,11 +191,17 @@ class Forwarder:
         self.port: int = self._server.getsockname()[1]
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
+        self._flowing = threading.Event()
+        self._flowing.set()
         threading.Thread(target=self._accept, name="forwarder", daemon=True).start()
 
     def point_to(self, target: int) -> None:
         with self._lock:
             self.target = target
+            for sock in self._open:  # what was held is dropped with its connection
+                with contextlib.suppress(OSError):
+                    sock.close()
+            self._flowing.set()
             for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
@@ -219,12 +226,22 @@ class Forwarder:
             with self._lock:
                 self._open += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(target=_pipe, args=(source, sink, self._flowing), daemon=True).start()
+
+    def hold(self) -> None:
+        """Keep back everything that arrives from now on (until ``release`` or ``point_to``)."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
 
 
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
+def _pipe(source: socket.socket, sink: socket.socket, flowing: threading.Event) -> None:
     try:
         while chunk := source.recv(65536):
+            flowing.wait()
+            if sink.fileno() < 0:
+                return
             sink.sendall(chunk)
     except OSError:
         pass

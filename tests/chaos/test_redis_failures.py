@@ -186,26 +186,28 @@ def test_a_lagging_replica_promoted_after_the_primary_is_killed(
         start_replicas: Callable[[dict[str, str]], Replicas], record_property: Any,
         capsys: pytest.CaptureFixture[str]) -> None:
     servers = [RedisProcess(tmp_path).start()]
-    servers.append(RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(servers[0].port)).start())
+    link = Forwarder(servers[0].port)  # the replication link, which the test can hold back: replication lag
+    servers.append(RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(link.port)).start())
     wait_for(lambda: synced(servers[-1]), "the replica syncing", 30)
     trust(servers[0].url)
     proxy = Forwarder(servers[0].port)  # the address the workers know, re-pointed after the fail-over
     primary, replica = servers
 
     def promote_lagging_replica(rng: random.Random, victim: Victim) -> None:
-        nonlocal primary, replica
-        replica.signal(signal.SIGSTOP)  # its replication lags: the primary's writes pile up unreplicated
+        nonlocal primary, replica, link
+        link.hold()  # the primary's writes from now on never reach the replica
         time.sleep(rng.uniform(0.3, 0.6))
         victim.freeze()  # a worker stalls mid-send, its entry on the primary only (or waiting for the replica)
         primary.kill()
-        replica.signal(signal.SIGCONT)
+        link.close()
         client = redis.Redis.from_url(replica.url)
         client.replicaof("NO", "ONE")
         client.close()
         proxy.point_to(replica.port)
         victim.kill()  # its message comes back to a replica that reads the promoted Redis
         primary = replica
-        replica = RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(primary.port)).start()
+        link = Forwarder(primary.port)
+        replica = RedisProcess(tmp_path, "--replicaof", "127.0.0.1", str(link.port)).start()
         servers.append(replica)
         wait_for(lambda: synced(replica), "a new replica syncing", 30)
 
@@ -219,6 +221,7 @@ def test_a_lagging_replica_promoted_after_the_primary_is_killed(
             fail=promote_lagging_replica, record_property=record_property, capsys=capsys)
     finally:
         proxy.close()
+        link.close()
         for server in servers:
             server.stop()
     if protection == "wait":
