@@ -57,8 +57,9 @@ class InsufficientCreditError(ApiRejectedError):
 
 
 class CampaignNotPendingError(ApiRejectedError):
-    """AllMySMS did not cancel a scheduled send: it has no pending campaign with this id (unknown, already
-    sent, or already cancelled). Its SMS may have gone out, so ``may_have_been_sent`` is true."""
+    """AllMySMS did not cancel a scheduled send: it has no pending campaign with this id (unknown, or already
+    sent; one it says is already cancelled is no error). Its SMS may have gone out, so ``may_have_been_sent`` is
+    true."""
 
     def __init__(self, message: str, *, campaign_id: str, status: int | None, status_text: str) -> None:
         super().__init__(message, status=status, status_text=status_text, may_have_been_sent=True)

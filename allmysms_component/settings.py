@@ -7,7 +7,6 @@ raised before any HTTP request.
 from __future__ import annotations
 
 import ipaddress
-import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -16,6 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 from urllib3.util import parse_url
+
+from pysailor import env, urls
 
 from .errors import ConfigurationError
 
@@ -83,8 +84,7 @@ def check_api_url(url: str) -> str:
     would read differently from this check (``http://host:80\\[::1]``) is refused, never guessed at."""
     problem = _url_problem(url)
     if problem:
-        shown = re.sub(r"^([a-z]+://)[^/]*@", r"\1", url, flags=re.IGNORECASE)  # never echo a password
-        raise ConfigurationError(f"ALLMYSMS_API_URL {shown!r} is refused: {problem}; nothing was sent")
+        raise ConfigurationError(f"ALLMYSMS_API_URL {urls.redact(url)!r} is refused: {problem}; nothing was sent")
     return url.rstrip("/")
 
 
@@ -150,31 +150,18 @@ def _timeout(name: str, raw: str, default: float) -> float:
 
 
 def seconds(name: str, raw: str, default: float, fits: Callable[[float], bool], allowed: str) -> float:
-    """A duration setting in seconds (blank: ``default``); a value that does not parse or fit is refused,
-    naming the variable and saying what is ``allowed``."""
-    raw = raw.strip()
-    if not raw:
-        return default
+    """A duration setting in seconds (blank: ``default``), parsed by the runtime's ``env.seconds``; refused as a
+    ConfigurationError that names the variable and says what is ``allowed``."""
     try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not fits(value):  # NaN fits no range
-        raise _refused(name, raw, allowed)
-    return value
+        return env.seconds(name, raw, default, fits, allowed)
+    except env.SettingsError as exc:
+        raise ConfigurationError(f"{exc}; nothing was sent") from None
 
 
 def whole_number(name: str, raw: str, default: int, low: int, high: int, allowed: str) -> int:
-    """A count setting (blank: ``default``): ASCII digits from ``low`` to ``high``, else refused, naming the
-    variable and saying what is ``allowed``."""
-    raw = raw.strip()
-    if not raw:
-        return default
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else low - 1
-    if not low <= value <= high:
-        raise _refused(name, raw, allowed)
-    return value
-
-
-def _refused(name: str, raw: str, allowed: str) -> ConfigurationError:
-    return ConfigurationError(f"{name} {raw!r} is refused: it must be {allowed}; nothing was sent")
+    """A count setting (blank: ``default``), parsed by the runtime's ``env.whole_number``: ASCII digits from
+    ``low`` to ``high``, else refused like ``seconds``."""
+    try:
+        return env.whole_number(name, raw, default, low, high, allowed)
+    except env.SettingsError as exc:
+        raise ConfigurationError(f"{exc}; nothing was sent") from None

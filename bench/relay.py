@@ -21,7 +21,7 @@ import requests
 from aiormq.abc import DeliveredMessage
 from pamqp.commands import Basic
 
-from pysailor.worker.cipher import Cipher
+from pysailor.sailor.cipher import Cipher
 
 _local = threading.local()
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .execution import module_name
+from .descriptor import module_name, read
+from .errors import ConfigurationError
 
 VIEW_CLASSES = frozenset({
     "TextFieldView", "TextAreaView", "CheckBoxView", "SelectView", "MultiSelectView", "PasswordFieldView",
@@ -36,9 +37,9 @@ class Report:
 def validate_component(path: Path) -> Report:
     report = Report()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        report.errors.append(f"{path} cannot be read as JSON: {exc}")
+        data = read(path)
+    except ConfigurationError as exc:
+        report.errors.append(str(exc))
         return report
     if not isinstance(data, dict):
         report.errors.append("component.json must hold one JSON object")

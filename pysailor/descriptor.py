@@ -1,11 +1,19 @@
-"""component.json, the single source of truth: where it is, its version, each action's main and input schema."""
+"""component.json, read once: its version, each function's main (loaded as a module) and input schema, labels.
+
+A function's ``main`` is a path relative to the component's folder (``./allmysms_component/actions/send_sms.py``),
+imported as a module with that folder on the import path, as the sailor's component reader does; its
+``process`` runs for each message, and its ``init(cfg)``, if it has one, once before the first.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from .errors import ConfigurationError, InvalidInputError
@@ -32,7 +40,10 @@ class Descriptor:
     @classmethod
     def load(cls, path: Path, *, input_error: type[InvalidInputError] = InvalidInputError) -> Descriptor:
         """The descriptor read from ``path``; its input validation raises ``input_error``."""
-        return cls(json.loads(path.read_text(encoding="utf-8")), input_error)
+        data = read(path)
+        if not isinstance(data, Mapping):
+            raise ConfigurationError(f"{path} must hold one JSON object")
+        return cls(data, input_error)
 
     @property
     def version(self) -> str:
@@ -45,6 +56,22 @@ class Descriptor:
             if isinstance(spec, Mapping) and isinstance(spec.get("main"), str):
                 return str(spec["main"])
         raise ConfigurationError(f"component.json has no action or trigger {function!r} with a main")
+
+    def function(self, name: str, root: Path | None = None) -> Function:
+        """The action or trigger ``name``, its module imported (with ``root``, the component's folder, on the
+        import path); ConfigurationError when it cannot be."""
+        main = self.main(name)
+        if not main.endswith(".py"):
+            raise ConfigurationError(f"the main of {name!r} is not a Python file: {main!r}")
+        if root is not None and str(root.resolve()) not in sys.path:
+            sys.path.insert(0, str(root.resolve()))
+        try:
+            module = importlib.import_module(module_name(main))
+        except Exception as exc:  # any import-time failure of the component is its own problem, reported as such
+            raise ConfigurationError(f"cannot import {main} of {name!r}: {type(exc).__name__}: {exc}") from exc
+        if not callable(getattr(module, "process", None)):
+            raise ConfigurationError(f"{main} of {name!r} has no process function")
+        return Function(name, module)
 
     def setting_labels(self, function: str) -> dict[str, str]:
         """How errors name each step setting (the function's ``fields``): its label in the UI, with its key
@@ -71,3 +98,35 @@ class Descriptor:
 def _labels(fields: Mapping[str, Any]) -> dict[str, str]:
     return {key: f"{spec['label']} ({key})" if isinstance(spec, Mapping) and spec.get("label") else key
             for key, spec in fields.items()}
+
+
+@dataclass(frozen=True)
+class Function:
+    """An action or trigger, loaded."""
+
+    name: str
+    module: ModuleType
+
+    @property
+    def process(self) -> Callable[..., Any]:
+        process: Callable[..., Any] = self.module.process
+        return process
+
+    @property
+    def init(self) -> Callable[[Any], Any] | None:
+        init = getattr(self.module, "init", None)
+        return init if callable(init) else None
+
+
+def read(path: Path) -> Any:
+    """component.json's JSON; ConfigurationError, naming the file, when it cannot be read."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}") from None
+
+
+def module_name(main: str) -> str:
+    """``./allmysms_component/actions/send_sms.py`` -> ``allmysms_component.actions.send_sms``."""
+    path = main.removeprefix("./").removesuffix(".py")
+    return path.replace("/", ".")

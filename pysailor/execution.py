@@ -16,7 +16,6 @@ sailor.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import json
 import logging
@@ -25,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .descriptor import Descriptor
 from .errors import OutputError, Rebound
 from .logs import message_log_context
 
@@ -65,19 +63,6 @@ def error_payload(exc: BaseException) -> dict[str, str]:
         "message": str(exc) or "Not Available",
         "stack": "".join(traceback.format_exception(exc)).rstrip() or "Not Available",
     }
-
-
-def load_process(descriptor: Descriptor, action: str) -> Process:
-    """The ``process`` function of an action, found through its ``main`` in component.json."""
-    module = importlib.import_module(module_name(descriptor.main(action)))
-    process: Process = module.process
-    return process
-
-
-def module_name(main: str) -> str:
-    """``./allmysms_component/actions/send_sms.py`` -> ``allmysms_component.actions.send_sms``."""
-    path = main.removeprefix("./").removesuffix(".py")
-    return path.replace("/", ".")
 
 
 def execute(process: Process, msg: Any, cfg: Any, snapshot: Any = None,
@@ -133,17 +118,25 @@ def _data_event(result: Any) -> Event:
     """The ``data`` event for what ``process`` returned; an error that says the work was done (it cannot be
     undone, and running the message again would do it twice) when the platform could not carry it."""
     try:
-        size = len(json.dumps(result).encode())
-    except (TypeError, ValueError) as exc:
+        check_output_size(len(json.dumps(result).encode()), OUTGOING_MESSAGE_SIZE_LIMIT)
+    except (TypeError, ValueError, RecursionError) as exc:
         return Event("error", error_payload(OutputError(
-            f"The action completed (the SMS was sent) but its output message is not JSON ({exc}); do not send "
-            f"it again")))
-    if size > OUTGOING_MESSAGE_SIZE_LIMIT:
-        return Event("error", error_payload(OutputError(
-            f"The action completed (the SMS was sent) but its output message is {size} bytes, over the "
-            f"platform's limit of {OUTGOING_MESSAGE_SIZE_LIMIT}, so it cannot be passed on; do not send it "
-            f"again")))
+            f"The function completed, so its work is done, but its output message is not JSON ({exc}); "
+            f"{DO_NOT_RUN_AGAIN}")))
+    except OutputError as exc:
+        return Event("error", error_payload(exc))
     return Event("data", result)
+
+
+DO_NOT_RUN_AGAIN = "do not run this message again"
+
+
+def check_output_size(size: int, limit: int) -> None:
+    """The one size check of an output message: OutputError, saying the work is done, over ``limit``."""
+    if size > limit:
+        raise OutputError(
+            f"Outgoing message size {size} exceeds limit of {limit}. The function completed, so its work is done, "
+            f"but its output cannot be passed on; {DO_NOT_RUN_AGAIN}")
 
 
 def verify(verifier: Callable[[Any], Any], credentials: Any) -> dict[str, Any]:

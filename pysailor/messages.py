@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 Message = dict[str, Any]
@@ -33,3 +35,19 @@ def new_incoming(body: Any, *, message_id: str | None = None, thread_id: str | N
         "headers": {"threadId": thread_id or new_id()},
         "metadata": {},
     }
+
+
+def message_id(headers: Mapping[str, Any]) -> str | None:
+    """The platform message id of a delivery (its ``messageId`` header), the same across redeliveries and
+    rebounds; a number another publisher set is read as its text."""
+    value = headers.get("messageId")
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and value else None
+
+
+def content_digest(content: bytes) -> str:
+    """Which bytes were delivered, in 32 hex digits: two messages that share an id (a split message) differ."""
+    return hashlib.blake2b(content, digest_size=16).hexdigest()

@@ -98,7 +98,7 @@ class Delivery:
 
     step: str                # "flowId/stepId": the step that owns the queue
     message_id: str | None   # the platform's message id, the same across redeliveries and rebounds
-    content: bytes           # the delivered bytes (a split message shares its message id)
+    digest: str              # of the delivered bytes (``messages.content_digest``): a split message shares its id
     redelivered: bool        # the broker's flag: handed out before to a consumer that did not settle it
 
 

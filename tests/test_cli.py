@@ -16,6 +16,8 @@ import requests
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
 
+from .feature_support import future
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"
 
@@ -161,6 +163,50 @@ def test_run_with_an_unset_placeholder_names_the_variable(tmp_path: Path) -> Non
 
 # -- verify and validate ----------------------------------------------------------------------------------
 
+def test_run_takes_an_inline_body_with_or_without_a_configuration_file(tmp_path: Path) -> None:
+    config = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": "{{KEY}}"})
+    for config_file in ([], [config]):
+        done = cli("run", "--sandbox", "--action", "getDeliveryReports", "--body", '{"campaignId": "sb_unknown"}',
+                   *config_file, env={"KEY": SANDBOX_ACCOUNT.api_key})
+        assert done.returncode == 0, done.stderr
+        body = events(done.stdout)[0]["data"]["body"]
+        assert (body["campaignId"], body["available"], body["trial"]) == ("sb_unknown", False, False)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--body", "{campaignId: 1}"], "--body is not JSON"),
+    (["--body", "[1, 2]"], "--body must be a JSON object (the message body), e.g. "),
+    (["--body", "[" * 100_000], "--body is not JSON"),
+    (["--body", "{}", "examples/send_sms.json", "examples/credentials.json"],
+     "--body replaces the message file: give at most a CONFIG file with it"),
+])
+def test_run_refuses_an_unusable_inline_body_in_one_line(args: list[str], says: str) -> None:
+    done = cli("run", "--sandbox", *args)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_persistent_sandbox_keeps_a_scheduled_campaign_between_runs() -> None:
+    """The README's walkthrough: one simulator, then send, read and cancel in three commands."""
+    server = subprocess.Popen([SCRIPT, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().rsplit(" ", 1)[-1].strip()
+        env = {"ALLMYSMS_API_URL": url, "ALLMYSMS_LOGIN": "sandbox", "ALLMYSMS_API_KEY": SANDBOX_ACCOUNT.api_key}
+        sent = cli("send", "--to", "33612345678", "--sender", "MyShop", "--text", "Hi",
+                   "--send-at", future(days=1).isoformat(), env=env)
+        assert sent.returncode == 0, sent.stderr
+        campaign = json.dumps({"campaignId": events(sent.stdout)[0]["data"]["body"]["campaignId"]})
+        reports = cli("run", "--action", "getDeliveryReports", "--body", campaign, env=env)
+        assert events(reports.stdout)[0]["data"]["body"]["available"] is False  # still scheduled
+        cancelled = cli("run", "--action", "cancelScheduledSend", "--body", campaign, env=env)
+        assert events(cancelled.stdout)[0]["data"]["body"]["cancelled"] is True, cancelled.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def test_verify_good_credentials_exits_0(tmp_path: Path) -> None:
     cfg = write(tmp_path / "cfg.json", {"login": "sandbox", "apiKey": SANDBOX_ACCOUNT.api_key})
     done = cli("verify", cfg, "--sandbox")
@@ -228,6 +274,34 @@ def test_the_sandbox_command_stopped_by_sigterm_exits_cleanly_and_removes_its_te
         assert not ca_file.exists()
     finally:
         server.kill()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--port", "70000"], "--port: 70000 is not a port: give 0 to 65535"),
+    (["--port", "-1"], "--port: -1 is not a port: give 0 to 65535"),
+    (["--port", "http"], "--port: 'http' is not a port: give 0 to 65535"),
+    (["--host", ""], "--host: empty: give 127.0.0.1"),
+    (["--host", "  "], "--host: empty: give 127.0.0.1"),
+])
+def test_the_sandbox_command_refuses_a_port_or_host_it_cannot_use_in_one_line(args: list[str], says: str) -> None:
+    done = cli("sandbox", *args, timeout=20)
+    assert done.returncode == 2
+    assert says in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_the_sandbox_command_says_when_it_listens_on_every_interface() -> None:
+    server = subprocess.Popen([SCRIPT, "sandbox", "--host", "0.0.0.0", "--port", "0"],  # noqa: S104 - the case
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline(), server.stdout.readline()]
+        assert lines[0].startswith("AllMySMS simulator at http://127.0.0.1:")  # a URL this machine can use
+        assert lines[1].startswith("  listening on every interface (0.0.0.0)")
+    finally:
+        server.terminate()
         server.wait(timeout=10)
 
 

@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from allmysms_component.rules.schedule import PARIS
+
+from .feature_support import future
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"
 BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
@@ -38,17 +42,18 @@ def write(path: Path, value: Any) -> str:
 
 
 def test_send_flags_set_the_inputs_and_settings() -> None:
+    at = future(days=30).astimezone(PARIS)
     done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Soldes \u2013 50 % \u2026",
                "--replace-lookalikes", "--marketing", "--max-parts", "2", "--campaign-name", "Soldes",
-               "--send-at", "2099-01-01T09:00:00+01:00")
+               "--send-at", at.isoformat())
     assert done.returncode == 0, done.stderr
     data, _end, simulator = documents(done.stdout)
     body = data["data"]["body"]
     assert body["text"] == "Soldes - 50 % ... STOP au 36180"
     assert (body["replacedCharacters"], body["stopMentionAdded"], body["campaignName"]) == (2, True, "Soldes")
-    assert (body["status"], body["scheduled"], body["scheduledAt"]) == (101, True, "2099-01-01T09:00:00+01:00")
+    assert (body["status"], body["scheduled"], body["scheduledAt"]) == (101, True, at.isoformat())
     received = simulator["simulator"]["received"][0]
-    assert (received["sendAt"], received["campaignName"]) == ("2099-01-01 09:00:00", "Soldes")
+    assert (received["sendAt"], received["campaignName"]) == (at.strftime("%Y-%m-%d %H:%M:%S"), "Soldes")
 
 
 def test_send_dry_run_sends_nothing() -> None:

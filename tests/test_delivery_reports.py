@@ -3,16 +3,21 @@ unit tests against a mocked API, then end to end against the simulator."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import responses
 from jsonschema import Draft3Validator
 
+import pysailor
 from allmysms_component import context
+from allmysms_component.actions.cancel_scheduled_send import process as cancel
 from allmysms_component.actions.get_delivery_reports import process
 from allmysms_component.actions.send_sms import process as send
 from allmysms_component.api import AllMySmsClient
+from allmysms_component.api.answer import MAX_ANSWER_BYTES
 from allmysms_component.errors import (
     AllMySmsError,
     AuthenticationError,
@@ -21,6 +26,7 @@ from allmysms_component.errors import (
 )
 from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import AllMySmsSimulator
+from pysailor.execution import OUTGOING_MESSAGE_SIZE_LIMIT
 
 from .conftest import ACKS, API_KEY, TRIAL_API_KEY, answer
 from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
@@ -29,6 +35,7 @@ from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
     Clock,
     clock_fixture,
     form,
+    future,
     message,
     simulator_fixture,
     sms,
@@ -118,6 +125,43 @@ def test_the_campaign_id_is_trimmed(api: responses.RequestsMock) -> None:
     assert form(api)["campId"] == "ap_1"
 
 
+def test_the_api_key_never_reaches_the_output(api: responses.RequestsMock) -> None:
+    echoed = f"{API_KEY} {quote(API_KEY)}"  # as is, and URL-encoded
+    api.post(ACKS, json={"acks": [{"phoneNumber": echoed, "status": "1", "comment": echoed,
+                                   "receptionDate": echoed}], "cliMsgId": echoed})
+    body = reports()
+    assert API_KEY not in json.dumps(body)
+    assert quote(API_KEY) not in json.dumps(body)
+    assert body["reports"][0]["comment"] == "*** ***"
+
+
+def test_a_huge_answer_of_tiny_reports_makes_a_bounded_output_that_counts_them_all(
+        api: responses.RequestsMock) -> None:
+    count = (MAX_ANSWER_BYTES - 100) // 3  # '{},' a report: the largest answer the client reads
+    api.post(ACKS, body=b'{"acks": [' + b"{}," * (count - 1) + b'{}], "cliMsgId": "m"}')
+    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
+    [data] = [event for event in execution.events if event.name == "data"]
+    body = data.payload["body"]
+    assert (len(body["reports"]), body["reportsOmitted"], body["total"]) == (10_000, count - 10_000, count)
+    assert body["totals"]["unknown"] == count
+    assert len(json.dumps(data.payload).encode()) < OUTGOING_MESSAGE_SIZE_LIMIT // 2
+
+
+def test_reports_of_long_non_ascii_texts_are_cut_and_stay_within_the_platform_limit(
+        api: responses.RequestsMock) -> None:
+    wide = "\U0001f600" * 80  # 4 bytes on the wire, 12 in the platform's JSON (two \\u escapes)
+    acks = [{"phoneNumber": wide, "status": "1", "comment": wide * 5, "receptionDate": "2026-12-01 09:30:00"}] * 100
+    acks += [{"phoneNumber": "33611111111", "status": "1", "comment": wide, "receptionDate": "?"}] * 8_900
+    api.post(ACKS, body=json.dumps({"acks": acks, "cliMsgId": wide}, ensure_ascii=False).encode())
+    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
+    [data] = [event for event in execution.events if event.name == "data"]
+    body = data.payload["body"]
+    assert body["reports"][0]["comment"].endswith("… (400 characters)")
+    assert body["reportsOmitted"] > 0
+    assert len(body["reports"]) + body["reportsOmitted"] == body["total"] == body["totals"]["delivered"] == 9_000
+    assert len(json.dumps(data.payload).encode()) < OUTGOING_MESSAGE_SIZE_LIMIT // 2
+
+
 @pytest.mark.parametrize(("msg", "says"), [
     (message({}), r"Campaign id \(campaignId\) is required"),
     (message({"campaignId": ""}), r"Campaign id \(campaignId\) is empty"),
@@ -152,12 +196,23 @@ def test_reports_of_a_send_say_what_the_simulator_delivered(simulator: AllMySmsS
     assert reports(sent["campaignId"], SANDBOX_CFG)["reports"][2]["meaning"].startswith("SMS rejected")
 
 
-def test_a_scheduled_send_has_reports_once_it_goes_out(simulator: AllMySmsSimulator, clock: Clock) -> None:
-    sent = send(sms(numbers="33611111111", sendAt="2099-01-01T10:00:00+01:00"), SANDBOX_CFG)["body"]
-    assert reports(sent["campaignId"], SANDBOX_CFG)["reports"] == []
-    clock.advance(days=365 * 80)
+def test_a_scheduled_send_has_no_data_until_it_goes_out(simulator: AllMySmsSimulator, clock: Clock) -> None:
+    sent = send(sms(numbers="33611111111", sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
+    assert reports(sent["campaignId"], SANDBOX_CFG)["available"] is False  # as the README says
+    clock.advance(days=31)
     assert [entry["status"] for entry in reports(sent["campaignId"], SANDBOX_CFG)["reports"]] == [1]
 
 
 def test_an_unknown_campaign_has_no_data(simulator: AllMySmsSimulator) -> None:
     assert reports("sb_unknown", SANDBOX_CFG)["available"] is False
+
+
+@pytest.mark.parametrize("action", [process, cancel], ids=["getDeliveryReports", "cancelScheduledSend"])
+@pytest.mark.parametrize("campaign_id", ["ap_\ud800", "\udfffap_1"])
+def test_a_campaign_id_with_a_lone_surrogate_is_invalid_input_naming_the_field(api: responses.RequestsMock,
+                                                                               action: Any, campaign_id: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"Campaign id \(campaignId\) contains U\+D[8F]\w\w, which is not a "
+                                                r"character") as caught:
+        action(message({"campaignId": campaign_id}), CFG)
+    assert caught.value.field == "campaignId"
+    assert len(api.calls) == 0

@@ -166,8 +166,8 @@ def test_an_output_too_large_to_emit_says_the_work_was_done() -> None:
     error = execution.first("error")
     assert error is not None
     assert error.payload["name"] == "OutputError"
-    assert "the SMS was sent" in error.payload["message"]
-    assert "do not send it again" in error.payload["message"]
+    assert "its work is done" in error.payload["message"]
+    assert "do not run this message again" in error.payload["message"]
 
 
 # -- SMS parts: an escape pair or a surrogate pair is never split between two parts ---------------------------

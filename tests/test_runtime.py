@@ -83,7 +83,7 @@ def test_a_message_over_the_platform_size_limit_is_an_error() -> None:
 
 
 def test_the_action_is_loaded_through_main_in_component_json() -> None:
-    assert runtime.load_process(context.current().descriptor, "sendSMS") is send_sms.process
+    assert context.current().descriptor.function("sendSMS").process is send_sms.process
 
 
 def test_module_name_follows_the_main_path() -> None:

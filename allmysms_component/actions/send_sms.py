@@ -22,6 +22,7 @@ from .. import context
 from ..api import AllMySmsClient, SendResult, SimulationResult, SmsRequest
 from ..rules import recipients, text
 from ..rules.account import TRIAL_MAX_RECIPIENTS, Account, resolve
+from ..rules.campaign import campaign_name
 from ..rules.options import SendOptions, send_options
 from . import output
 from .common import incoming_body, optional_text
@@ -58,10 +59,12 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
                             max_parts=options.max_parts, stop_mention=options.marketing)
     request = SmsRequest(text=prepared.text, sender=body["senderName"], recipients=numbers.numbers,
                          cli_msg_id=_cli_msg_id(msg), date=schedule.api_date if schedule else None,
-                         campaign_name=optional_text(body, "campaignName"))
+                         campaign_name=campaign_name(optional_text(body, "campaignName"),
+                                                     label=schema.label("campaignName")))
 
     client = ctx.client
     if options.dry_run:  # sends nothing: no journal entry
+        _still_to_come(schedule, schema)
         _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
         outcome = _simulate(client, account, request)
         gate: sending.SendGate = sending.UNGUARDED
@@ -71,8 +74,10 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         replay = gate.before_send(withheld={"text": prepared.text}, duplicate=_duplicate(request, options))
         if replay is not None:
             return replay[0]
-        _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
         try:
+            # After the journal: a redelivery past its Send at replays, or may have been sent; never "fix the time"
+            _still_to_come(schedule, schema)
+            _log_plan(numbers, prepared, account.trial, options, schedule, replaced)
             outcome = _send(client, account, request, started)
         except BaseException as exc:
             gate.failed(exc)
@@ -92,7 +97,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         **output.body(request, outcome, sent_to, unmatched, prepared, account.trial),
         "simulated": options.dry_run,
         "creditsNeeded": outcome["creditsNeeded"],
-        "scheduled": schedule is not None,
+        "scheduled": schedule is not None and not options.dry_run,  # a dry run leaves nothing waiting
         "scheduledAt": schedule.iso if schedule else None,
         "campaignName": request.campaign_name,
         "replacedCharacters": replaced,
@@ -121,17 +126,24 @@ def _simulate(client: AllMySmsClient, account: Account, request: SmsRequest) -> 
              "number(s) refused by AllMySMS", _count(result.nb_sms), _count(result.nb_credits),
              _count(info.credits), len(result.invalid_numbers))
     return {"smsIds": [], "invalidNumbers": result.invalid_numbers, "status": result.status,
-            "statusText": result.status_text, "campaignId": None, "nbSms": result.nb_sms, "creditsUsed": 0,
-            "credits": info.credits, "creditsNeeded": result.nb_credits}
+            "statusText": f"Dry run, nothing sent: {result.status_text}", "campaignId": None,
+            "nbSms": result.nb_sms, "creditsUsed": 0, "credits": info.credits, "creditsNeeded": result.nb_credits}
 
 
 def _schedule(body: Mapping[str, Any], schema: ActionSchema) -> Schedule | None:
     send_at = optional_text(body, "sendAt")
     if send_at is None:
         return None
-    from ..rules.schedule import parse_send_at
+    from ..rules.schedule import read_send_at
 
-    return parse_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+    return read_send_at(send_at, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
+
+
+def _still_to_come(schedule: Schedule | None, schema: ActionSchema) -> None:
+    if schedule is not None:
+        from ..rules.schedule import require_future
+
+        require_future(schedule, now=datetime.now(timezone.utc), label=schema.label("sendAt"))
 
 
 def _log_plan(numbers: recipients.Recipients, prepared: text.PreparedText, trial: bool, options: SendOptions,

@@ -15,7 +15,7 @@ import requests
 from ..errors import ConfigurationError
 from ..rules.account import Credentials
 from ..settings import DEFAULT_API_URL, DEFAULT_MAX_CONNECTIONS, Timeouts
-from .campaigns import DeliveryReports, read_acks, read_delete
+from .campaigns import Cancellation, DeliveryReports, read_acks, read_delete
 from .transport import RetryPolicy, Transport
 from .wire import AccountInfo, SendResult, SimulationResult, SmsRequest, read_info, read_send, read_simulation
 
@@ -75,11 +75,12 @@ class AllMySmsClient:
                                    secret=credentials.api_key)
         return read_acks(body, credentials, campaign_id)
 
-    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> None:
-        """Cancel a scheduled campaign; CampaignNotPendingError when AllMySMS has no pending one with this id."""
+    def delete_campaign(self, credentials: Credentials, campaign_id: str) -> Cancellation:
+        """Cancel a scheduled campaign (or learn it was already); CampaignNotPendingError when AllMySMS has no
+        pending one with this id."""
         body = self.transport.post("deleteCampaign", _form(credentials, campId=campaign_id), sends=False,
                                    secret=credentials.api_key)
-        read_delete(body, credentials, campaign_id)
+        return read_delete(body, credentials, campaign_id)
 
 
 # The credential fields by their labels in component.json, for an error that names them.

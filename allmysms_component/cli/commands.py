@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import ipaddress
 import os
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
     UsageError,
     credentials_from_env_or_prompt,
+    inline_body,
     print_json,
     read_json,
     received_json,
@@ -81,14 +83,21 @@ def send(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
+    config_file = args.config
+    if args.body is not None:  # the body inline; the one file named, if any, is the configuration
+        if args.config:
+            raise UsageError("--body replaces the message file: give at most a CONFIG file with it")
+        config_file = args.message
+        loaded = inline_body(args.body)
+    else:
+        loaded = read_json(args.message) if args.message else {}  # no file: an empty body (e.g. checkCredits)
     snapshot = None
     if isinstance(loaded, dict) and "msg" in loaded:  # a {msg, cfg, snapshot} fixture, as cmp:process reads
         msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
     else:
         msg, cfg = loaded, None
-    if args.config:
-        cfg = read_json(args.config)
+    if config_file:
+        cfg = read_json(config_file)
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
@@ -149,6 +158,9 @@ def sandbox(args: argparse.Namespace) -> int:
             raise UsageError(f"the simulator cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") \
                 from None
         print(f"AllMySMS simulator at {simulator.url}", flush=True)
+        if _every_interface(args.host):
+            print(f"  listening on every interface ({args.host}): anyone who can reach this machine can use its "
+                  f"accounts", flush=True)
         print(f"  accounts: login {SANDBOX_ACCOUNT.login!r} (API key {SANDBOX_ACCOUNT.api_key!r}), "
               f"trial login {TRIAL_ACCOUNT.login!r}", flush=True)
         print(f"  try: ALLMYSMS_API_URL={simulator.url} ALLMYSMS_LOGIN={SANDBOX_ACCOUNT.login} "
@@ -168,18 +180,25 @@ def sandbox(args: argparse.Namespace) -> int:
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
+def _every_interface(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def worker(args: argparse.Namespace) -> int:
     """The platform runtime's worker, handed this component's send journal (opened once, closed by the worker)."""
-    from pysailor.worker.main import run_worker
+    from pysailor.worker import run_worker
 
     from ..journal.delivery import JournalGatekeeper, open_from_env
 
     pysailor.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
-    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)))
+    return run_worker(os.environ, lambda env: JournalGatekeeper(open_from_env(env)), args.stopped)
 
 
 def service(args: argparse.Namespace) -> int:
-    from pysailor.worker.main import run_service
+    from pysailor.worker import run_service
 
     from ..verify_credentials import verify
 
@@ -188,7 +207,7 @@ def service(args: argparse.Namespace) -> int:
 
 
 def _load_process(action: str) -> pysailor.Process:
-    return pysailor.load_process(context.current().descriptor, action)
+    return context.current().descriptor.function(action).process
 
 
 @contextlib.contextmanager

@@ -30,10 +30,24 @@ def read_json(path: str) -> Any:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path} is not UTF-8 text: {exc.reason}") from None
+    return _json(text, path)
+
+
+def inline_body(text: str) -> dict[str, Any]:
+    """``run --body``: a message body given on the command line, a JSON object."""
+    body = _json(text, "--body")
+    if not isinstance(body, dict):
+        raise UsageError('--body must be a JSON object (the message body), e.g. \'{"campaignId": "ap_1"}\'')
+    return body
+
+
+def _json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise UsageError(f"{path} is not JSON: {exc}") from None
+        raise UsageError(f"{source} is not JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{source} is not JSON this command can read: it is nested too deeply") from None
 
 
 def substitute(value: Any) -> Any:

@@ -52,8 +52,7 @@ class JournalGatekeeper(Gatekeeper):
         self.journal = journal
 
     def gate(self, delivery: Delivery) -> JournalGate:
-        key = (SendKey.for_delivery(step=delivery.step, message_id=delivery.message_id, content=delivery.content)
-               if delivery.message_id else None)
+        key = SendKey(delivery.step, delivery.message_id, delivery.digest) if delivery.message_id else None
         return JournalGate(self.journal, key, redelivered=delivery.redelivered)
 
     def close(self) -> None:

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from pysailor.messages import content_digest
+
 from . import duplicates
 from .decisions import Decision, Doubt, Entry, Output, Policy, State, Verdict, decide
 from .errors import JournalUnavailableError
@@ -46,7 +48,7 @@ class SendKey:
     @classmethod
     def for_delivery(cls, *, step: str, message_id: str, content: bytes) -> SendKey:
         """The key of a delivery: ``step`` as "flowId/stepId", the ``messageId`` header, the raw body bytes."""
-        return cls(step, message_id, hashlib.blake2b(content, digest_size=16).hexdigest())
+        return cls(step, message_id, content_digest(content))
 
     @property
     def name(self) -> str:

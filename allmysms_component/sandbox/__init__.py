@@ -46,10 +46,11 @@ Transport
     replies cannot leak a key in tests.
 ``getAcks``
     ``campId`` -> ``{"acks": [{"phoneNumber", "status", "statut", "comment", "receptionDate"}],
-    "cliMsgId"}``, one per SMS that went out (none while the campaign is pending); ``status`` (and its
+    "cliMsgId"}``, one per SMS that went out; ``status`` (and its
     French twin ``statut``, sources disagree on the name) is the simulator's ``delivery`` outcome for the
     number, "3" (transmitted to operator) by default, until :meth:`AllMySmsSimulator.deliver` sets 1
-    delivered, 2 not delivered, 4 message rejected or 5 SMS rejected. Unknown campaign: ``{"status": "0"}``.
+    delivered, 2 not delivered, 4 message rejected or 5 SMS rejected. ``{"status": "0"}`` (no data) for an
+    unknown campaign and for one whose SMS have not gone out (still scheduled, or cancelled).
 ``deleteCampaign``
     ``campId`` of a pending campaign -> ``{"status": "OK"}``, credits refunded. Otherwise (the real refusals
     are undocumented) ``{"status": "KO", "statusText": "Unknown campaign" | "Campaign already sent" |

@@ -81,9 +81,10 @@ class Campaigns:
         return None, campaign.cost
 
     def acks_json(self, login: str, campaign_id: str) -> dict[str, Any]:
-        """getAcks: the reports of the SMS that went out, or ``{"status": "0"}`` for no such campaign."""
+        """getAcks: the reports of the SMS that went out, or ``{"status": "0"}`` (no data) for no such campaign
+        and for one none of whose SMS went out: still scheduled, or cancelled."""
         campaign = self.by_id.get(campaign_id)
-        if campaign is None or campaign.login != login:
+        if campaign is None or campaign.login != login or campaign.state in ("pending", "cancelled"):
             return {"status": "0"}
         acks = [self.acks[sms_id].as_json() for sms_id in campaign.sms_ids if sms_id in self.acks]
         return {"acks": acks, "cliMsgId": campaign.cli_msg_id or ""}

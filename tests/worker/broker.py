@@ -41,6 +41,11 @@ class PrivateBroker:
         self._epmd: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._server.pid if self._server is not None else None
+
+    @property
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 

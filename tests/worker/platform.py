@@ -28,7 +28,7 @@ import aiormq
 from aiormq.abc import AbstractChannel, AbstractConnection
 from pamqp.commands import Basic
 
-from pysailor.worker.cipher import Cipher
+from pysailor.sailor.cipher import Cipher
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_COMPONENT = Path(__file__).resolve().parent / "component"
@@ -221,6 +221,7 @@ class StepApi:
         self.step_data: Mapping[str, Any] = step_data or {"config": {}, "snapshot": {}, "is_passthrough": False}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self.status = 200
+        self.location: str | None = None  # sent with the status, for a redirect
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -235,6 +236,8 @@ class StepApi:
 
             def _answer(self, body: bytes) -> None:
                 self.send_response(api.status)
+                if api.location:
+                    self.send_header("Location", api.location)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

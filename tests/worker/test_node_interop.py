@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pamqp.commands import Basic
 
-from pysailor.worker.cipher import Cipher
+from pysailor.sailor.cipher import Cipher
 
 from .platform import IV, NODE, PASSWORD, SAILOR, Flow, Loop, StepApi, WorkerProcess
 

@@ -79,3 +79,39 @@ def test_only_http_200_is_success_and_5xx_is_retried(step_api: StepApi, status: 
                         "ELASTICIO_API_REQUEST_RETRY_DELAY": "1"})
     assert done.returncode == code
     assert len(posted(step_api)) == tries
+
+
+def test_a_redirect_from_the_result_url_is_not_followed_and_is_not_success(step_api: StepApi) -> None:
+    step_api.status, step_api.location = 302, step_api.url + "/elsewhere"
+    done = run_service({"ELASTICIO_POST_RESULT_URL": step_api.url + "/result", "ELASTICIO_CFG": "{}"})
+    assert done.returncode == 1
+    assert [(method, path) for method, path, _, _ in step_api.requests] == [("POST", "/result")]
+    assert "Result posted" not in done.stdout
+    assert "HTTP 302" in done.stdout
+
+
+def test_a_cfg_nested_too_deeply_posts_an_error_not_a_traceback(step_api: StepApi) -> None:
+    done = run_service({"ELASTICIO_POST_RESULT_URL": step_api.url, "ELASTICIO_CFG": "[" * 5000 + "]" * 5000})
+    assert done.returncode == 0
+    assert posted(step_api) == [{"status": "error", "data": {"message": "Unable to parse CFG"}}]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_refused_retry_setting_posts_an_error_naming_it(step_api: StepApi) -> None:
+    done = run_service({"ELASTICIO_POST_RESULT_URL": step_api.url, "ELASTICIO_CFG": "{}",
+                        "ELASTICIO_API_REQUEST_RETRY_DELAY": "-100"})
+    assert done.returncode == 0
+    [answer] = posted(step_api)
+    assert answer["status"] == "error"
+    assert "ELASTICIO_API_REQUEST_RETRY_DELAY" in answer["data"]["message"]  # type: ignore[index]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://user:pa#ss@127.0.0.1:1/x", "not a url"])
+def test_an_unreadable_result_url_is_one_fatal_line_that_never_quotes_it(url: str) -> None:
+    done = run_service({"ELASTICIO_POST_RESULT_URL": url, "ELASTICIO_CFG": "{}"})
+    assert done.returncode == 1
+    [line] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "ELASTICIO_POST_RESULT_URL cannot be read" in line["msg"]
+    assert "pa#ss" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

@@ -12,12 +12,13 @@ import pytest
 from pamqp.commands import Basic
 
 from pysailor import Event, execute
-from pysailor.worker import codec, headers
-from pysailor.worker.cipher import Cipher
-from pysailor.worker.rebound import next_rebound
-from pysailor.worker.redeliveries import Attached, Redeliveries, Run, Settle, key_of
-from pysailor.worker.settings import Ids, SettingsError, WorkerSettings, camel_case, parse_int
-from pysailor.worker.throttle import Throttle
+from pysailor.messages import content_digest
+from pysailor.redeliveries import Attached, Proceed, Redeliveries, Settle, key_of
+from pysailor.sailor import codec, headers
+from pysailor.sailor.cipher import Cipher
+from pysailor.sailor.rebound import next_rebound
+from pysailor.sailor.settings import Ids, SettingsError, WorkerSettings, camel_case, parse_int
+from pysailor.throttle import Throttle
 
 VECTORS = json.loads((Path(__file__).parents[1] / "data" / "sailor" / "vectors.json").read_text())
 IDS = Ids("flow", "exec", "step_2", "container", "workspace", "user", "comp", "sendSMS")
@@ -26,6 +27,7 @@ MINIMAL_ENV = {f"ELASTICIO_{name}": "x" for name in (
     "API_USERNAME", "API_KEY", "AMQP_URI", "LISTEN_MESSAGES_ON", "PUBLISH_MESSAGES_TO", "DATA_ROUTING_KEY",
     "ERROR_ROUTING_KEY", "REBOUND_ROUTING_KEY", "SNAPSHOT_ROUTING_KEY", "MESSAGE_CRYPTO_PASSWORD")}
 MINIMAL_ENV["ELASTICIO_MESSAGE_CRYPTO_IV"] = "0123456789abcdef"
+MINIMAL_ENV["ELASTICIO_AMQP_URI"] = "amqp://guest:guest@localhost/"
 
 
 # -- settings -------------------------------------------------------------------------------------------------
@@ -225,43 +227,44 @@ def test_the_throttle_lets_limit_through_per_window_then_books_the_next_windows(
 
 def test_a_redelivery_of_a_running_message_is_attached_to_the_run() -> None:
     book: Redeliveries[str] = Redeliveries()
-    key = key_of("m1", b"content")
-    assert book.claim(key, "first", redelivered=False) == Run()
+    key = key_of("m1", content_digest(b"content"))
+    assert book.claim(key, "first", redelivered=False) == Proceed()
     assert book.claim(key, "again", redelivered=True) == Attached()
     assert book.finish(key) == "again"
-    assert book.claim(key, "third", redelivered=True) == Run()  # "again" was acked: this is another delivery
+    assert book.claim(key, "third", redelivered=True) == Proceed()  # "again" was acked: this is another delivery
 
 
 def test_a_verdict_lost_with_the_connection_settles_the_redelivery_once() -> None:
     book: Redeliveries[str] = Redeliveries()
-    key = key_of("m1", b"content")
+    key = key_of("m1", content_digest(b"content"))
     book.claim(key, "first", redelivered=False)
     assert book.finish(key) is None
     book.unsettled(key, "reject")
     assert book.claim(key, "again", redelivered=True) == Settle("reject")
-    assert book.claim(key, "later", redelivered=True) == Run()  # e.g. a rebound's copy another replica lost
+    assert book.claim(key, "later", redelivered=True) == Proceed()  # e.g. a rebound's copy another replica lost
 
 
 def test_a_message_acked_here_is_run_when_a_copy_comes_back_redelivered() -> None:
     # A rebound republishes the same bytes with the same messageId; if the replica that got that copy dies, the
     # broker redelivers it here. Settling it unrun would ack a message that never had an outcome.
     book: Redeliveries[str] = Redeliveries()
-    key = key_of("m1", b"content")
+    key = key_of("m1", content_digest(b"content"))
     book.claim(key, "rebounded", redelivered=False)
     book.finish(key)  # acked: the rebound lives on in the rebounds queue
-    assert book.claim(key, "copy, redelivered", redelivered=True) == Run()
+    assert book.claim(key, "copy, redelivered", redelivered=True) == Proceed()
 
 
 def test_a_new_message_with_the_same_id_is_never_taken_for_a_redelivery() -> None:
     book: Redeliveries[str] = Redeliveries()
-    assert book.claim(key_of("m1", b"a"), "split-1", redelivered=False) == Run()
-    assert book.claim(key_of("m1", b"b"), "split-2", redelivered=True) == Run()  # other content
-    assert book.claim(key_of("m1", b"a"), "same-again", redelivered=False) == Run()  # not redelivered
+    assert book.claim(key_of("m1", content_digest(b"a")), "split-1", redelivered=False) == Proceed()
+    assert book.claim(key_of("m1", content_digest(b"b")), "split-2", redelivered=True) == Proceed()  # other content
+    # not redelivered:
+    assert book.claim(key_of("m1", content_digest(b"a")), "same-again", redelivered=False) == Proceed()
 
 
 def test_messages_without_id_are_tracked_by_content() -> None:
     book: Redeliveries[str] = Redeliveries()
-    key = key_of(None, b"x")
+    key = key_of(None, content_digest(b"x"))
     book.claim(key, "d1", redelivered=False)
     assert book.finish(key) is None
     book.unsettled(key, "reject")
@@ -272,19 +275,19 @@ def test_settled_messages_are_forgotten_after_a_while_and_beyond_a_count() -> No
     now = [0.0]
     book: Redeliveries[str] = Redeliveries(remember_for=10, max_settled=2, clock=lambda: now[0])
     for n in range(3):
-        key = key_of(str(n), b"")
+        key = key_of(str(n), content_digest(b""))
         book.claim(key, "d", redelivered=False)
         book.finish(key)
         book.unsettled(key, "ack")
     assert len(book) == 2
     now[0] = 11
-    assert book.claim(key_of("9", b""), "d", redelivered=False) == Run()
+    assert book.claim(key_of("9", content_digest(b"")), "d", redelivered=False) == Proceed()
     assert len(book) == 1  # only the new run
 
 
 def test_a_run_released_before_it_started_hands_back_its_attached_redelivery() -> None:
     book: Redeliveries[str] = Redeliveries()
-    key = key_of("m", b"")
+    key = key_of("m", content_digest(b""))
     book.claim(key, "d1", redelivered=False)
     book.claim(key, "d2", redelivered=True)
     assert book.release(key) == "d2"

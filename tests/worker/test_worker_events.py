@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pysailor.worker.cipher import Cipher
+from pysailor.sailor.cipher import Cipher
 
 from .platform import IV, Flow, StepApi, WorkerProcess
 

@@ -17,15 +17,15 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from ..dialect import DecodeError
+from ..errors import OutputError
+from ..execution import check_output_size
 from .cipher import Cipher, DecryptError, to_json
 
-
-class DecodeError(ValueError):
-    """A delivery that cannot be turned into a message: rejected without an error event, as the sailor does."""
+__all__ = ["DecodeError", "TooLargeError", "data_body", "decode", "error_body", "error_input", "snapshot_body"]
 
 
-class TooLargeError(ValueError):
-    """An outgoing message over ``OUTGOING_MESSAGE_SIZE_LIMIT`` once encoded."""
+TooLargeError = OutputError  # an output over the size limit, once encoded
 
 
 def protocol_version(headers: Mapping[str, Any]) -> float:
@@ -64,6 +64,8 @@ def _error_message(content: bytes, headers: Mapping[str, Any], cipher: Cipher) -
         body = json.loads(content)
     except ValueError as exc:
         raise DecryptError(f"an error event that is not JSON: {exc}") from None
+    except RecursionError:
+        raise DecryptError("an error event nested too deeply to be read") from None
     if not isinstance(body, dict):
         raise DecryptError("an error event that is not a JSON object")
     for name in ("error", "errorInput"):
@@ -75,8 +77,7 @@ def _error_message(content: bytes, headers: Mapping[str, Any], cipher: Cipher) -
 def data_body(cipher: Cipher, data: Mapping[str, Any], protocol_version: int, limit: int) -> bytes:
     """A data message's body, or TooLargeError when its encoded size is over ``limit`` bytes."""
     body = cipher.encode(data, protocol_version)
-    if len(body) > limit:
-        raise TooLargeError(f"Outgoing message size {len(body)} exceeds limit of {limit}.")
+    check_output_size(len(body), limit)
     return body
 
 

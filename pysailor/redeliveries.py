@@ -25,23 +25,24 @@ is remembered is bounded in time and count. Pure bookkeeping: the worker does th
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Generic, TypeVar
+
+from .broker import Settlement
 
 D = TypeVar("D")  # a delivery, whatever the worker uses to ack or reject it
-Verdict = Literal["ack", "reject"]
-Key = tuple[str, bytes]
+Key = tuple[str, str]
 
 REMEMBER_FOR = 600.0    # s a settled message is remembered: well over a reconnect and the broker's requeue
 MAX_SETTLED = 10_000    # settled messages remembered at most (about 1 MiB)
 
 
-def key_of(message_id: object, content: bytes) -> Key:
-    return (message_id if isinstance(message_id, str) else "", hashlib.blake2b(content, digest_size=16).digest())
+def key_of(message_id: str | None, digest: str) -> Key:
+    """A delivery's key: its platform message id and the digest of its content (``messages``)."""
+    return (message_id or "", digest)
 
 
 @dataclass
@@ -51,7 +52,7 @@ class _Running(Generic[D]):
 
 
 @dataclass(frozen=True)
-class Run:
+class Proceed:
     """Process this delivery."""
 
 
@@ -64,10 +65,10 @@ class Attached:
 class Settle:
     """A redelivery of a message settled here: ack or reject it now, without running."""
 
-    verdict: Verdict
+    verdict: Settlement
 
 
-Claim = Run | Attached | Settle
+Claim = Proceed | Attached | Settle
 
 
 class Redeliveries(Generic[D]):
@@ -76,13 +77,13 @@ class Redeliveries(Generic[D]):
     def __init__(self, *, remember_for: float = REMEMBER_FOR, max_settled: int = MAX_SETTLED,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._running: dict[Key, _Running[D]] = {}
-        self._settled: OrderedDict[Key, tuple[Verdict, float]] = OrderedDict()
+        self._settled: OrderedDict[Key, tuple[Settlement, float]] = OrderedDict()
         self._remember_for = remember_for
         self._max_settled = max_settled
         self._clock = clock
 
     def claim(self, key: Key, delivery: D, *, redelivered: bool) -> Claim:
-        """What to do with a new delivery. A Run must be followed by ``finish(key)`` when it ends."""
+        """What to do with a new delivery. A Proceed must be followed by ``finish(key)`` when it ends."""
         self._forget_old()
         if redelivered:
             running = self._running.get(key)
@@ -97,7 +98,7 @@ class Redeliveries(Generic[D]):
             self._running[key] = _Running()
         else:
             running.runs += 1
-        return Run()
+        return Proceed()
 
     def finish(self, key: Key) -> D | None:
         """The run of ``key`` ended: the redelivery attached meanwhile, if any (settle it rather than the run's)."""
@@ -110,7 +111,7 @@ class Redeliveries(Generic[D]):
         latest, running.latest = running.latest, None
         return latest
 
-    def unsettled(self, key: Key, verdict: Verdict) -> None:
+    def unsettled(self, key: Key, verdict: Settlement) -> None:
         """The run's ``verdict`` could not reach the broker: settle the redelivery that will come the same way."""
         self._settled[key] = (verdict, self._clock() + self._remember_for)
         self._settled.move_to_end(key)
@@ -118,7 +119,7 @@ class Redeliveries(Generic[D]):
             self._settled.popitem(last=False)
 
     def release(self, key: Key) -> D | None:
-        """A Run that was not started after all (the worker is stopping); the redelivery attached, if any."""
+        """A Proceed that was not started after all (the worker is stopping); the redelivery attached, if any."""
         return self.finish(key)
 
     def __len__(self) -> int:

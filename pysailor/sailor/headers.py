@@ -10,12 +10,12 @@ variables, ``start`` and ``reply_to``. Integers stay integers (``start``, ``end`
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from pamqp.commands import Basic
 
+from ..messages import new_id
 from .settings import Ids
 
 META_PREFIX = "x-eio-meta-"
@@ -27,10 +27,6 @@ CONTENT_ENCODING = "utf8"
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def base_headers(incoming: Mapping[str, Any], ids: Ids, additional: Mapping[str, str], *, message_id: str,
@@ -110,10 +106,3 @@ def _table(headers: Mapping[str, Any]) -> dict[str, Any]:
     # amqplib leaves out undefined values; a None would go out as a void field that Node reads as null.
     return {name: value for name, value in headers.items() if value is not None}
 
-
-def message_id(incoming: Mapping[str, Any]) -> str | None:
-    """The platform message id of a delivery: its ``messageId`` header, if it has a usable one."""
-    value = incoming.get("messageId")
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return value if isinstance(value, str) and value else None

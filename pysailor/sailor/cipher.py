@@ -83,3 +83,5 @@ class Cipher:
             return json.loads(plaintext)
         except ValueError as exc:  # UnicodeDecodeError included
             raise DecryptError(f"not JSON after decryption: {exc}") from None
+        except RecursionError:
+            raise DecryptError("JSON nested too deeply to be read") from None

@@ -1,10 +1,8 @@
-"""The worker's settings: the sailor's ``ELASTICIO_*`` variables, its defaults and parsing rules, and our own.
+"""The sailor's settings: its ``ELASTICIO_*`` variables with its defaults, and the worker's own.
 
-Parsing follows sailor-nodejs 2.7.8 ``lib/settings.js`` (sailor-protocol.md section 2.1) where a flow could
-notice: a required variable missing or empty is an error; a number is JavaScript's ``parseInt(value) ||
-default`` (so ``"0"``, ``"abc"`` and ``""`` give the default, ``"12ms"`` gives 12); a boolean is false for
-``""`` and ``"false"`` and true for any other string. We refuse a negative number (the sailor would pass it
-to the broker or to ``setTimeout``). The settings this worker adds are ``ALLMYSMS_WORKER_*``.
+Read with ``pysailor.env`` (the sailor's parsing rules; a required variable missing or empty is an error). We
+refuse what the sailor would take and then fail on: an AMQP URI that cannot be read, a prefetch AMQP cannot carry,
+an IV that is not 16 bytes of UTF-8. The settings this worker adds are ``ALLMYSMS_WORKER_*``.
 """
 
 from __future__ import annotations
@@ -16,7 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yarl import URL
+
+from ..env import SettingsError, flag, js_number, parse_int, required, seconds
 from ..execution import OUTGOING_MESSAGE_SIZE_LIMIT
+from ..urls import redact
+from .rebound import MAX_LIMIT
+
+__all__ = ["Ids", "SettingsError", "WorkerSettings", "camel_case", "parse_int"]
 
 PREFIX = "ELASTICIO_"
 
@@ -28,11 +33,7 @@ REQUIRED_FOR_MESSAGES = ("AMQP_URI", "LISTEN_MESSAGES_ON", "PUBLISH_MESSAGES_TO"
 
 DEFAULT_GRACE_PERIOD = 60.0         # s: over the Send SMS worst case (5 s connect + 30 s read, with retries)
 DEFAULT_RECONNECT_TIMEOUT = 300.0   # s: a broker restart or fail-over takes seconds to a minute or two
-_INT = re.compile(r"\s*([+-]?\d+)")
-
-
-class SettingsError(Exception):
-    """A variable is missing or refused: the worker logs one fatal line and exits 1."""
+MAX_PREFETCH = 65535                # AMQP's prefetch-count is a short
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,16 @@ class WorkerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
         env = os.environ if env is None else env
-        values = {name: _required(env, name) for name in REQUIRED + REQUIRED_FOR_MESSAGES}
+        values = {name: required(env, PREFIX + name) for name in REQUIRED + REQUIRED_FOR_MESSAGES}
         iv = values["MESSAGE_CRYPTO_IV"]
-        if len(iv.encode()) != 16:
+        try:
+            iv_bytes = len(iv.encode())
+        except UnicodeEncodeError:  # os.environ keeps bytes that are not UTF-8 as lone surrogates
+            raise SettingsError(f"{PREFIX}MESSAGE_CRYPTO_IV must be UTF-8 text") from None
+        if iv_bytes != 16:
             # The sailor only fails at the first message, rejecting every input; we refuse to start.
-            raise SettingsError(f"{PREFIX}MESSAGE_CRYPTO_IV must be 16 bytes long, not {len(iv.encode())}")
+            raise SettingsError(f"{PREFIX}MESSAGE_CRYPTO_IV must be 16 bytes long, not {iv_bytes}")
+        amqp_uri = _amqp_uri(values["AMQP_URI"])
         input_format = env.get(f"{PREFIX}INPUT_FORMAT") or "default"
         return cls(
             ids=Ids(values["FLOW_ID"], values["EXEC_ID"], values["STEP_ID"], values["CONTAINER_ID"],
@@ -100,7 +106,7 @@ class WorkerSettings:
             api_uri=values["API_URI"].rstrip("/"),
             api_username=values["API_USERNAME"],
             api_key=values["API_KEY"],
-            amqp_uri=values["AMQP_URI"],
+            amqp_uri=amqp_uri,
             listen_messages_on=values["LISTEN_MESSAGES_ON"],
             publish_messages_to=values["PUBLISH_MESSAGES_TO"],
             data_routing_key=values["DATA_ROUTING_KEY"],
@@ -110,9 +116,9 @@ class WorkerSettings:
             crypto_password=values["MESSAGE_CRYPTO_PASSWORD"],
             crypto_iv=iv,
             component_path=Path(env.get(f"{PREFIX}COMPONENT_PATH") or "."),
-            prefetch=number(env, "RABBITMQ_PREFETCH_SAILOR", 1),
+            prefetch=number(env, "RABBITMQ_PREFETCH_SAILOR", 1, high=MAX_PREFETCH),
             rebound_initial_expiration=number(env, "REBOUND_INITIAL_EXPIRATION", 15000),
-            rebound_limit=number(env, "REBOUND_LIMIT", 20),
+            rebound_limit=number(env, "REBOUND_LIMIT", 20, high=MAX_LIMIT),
             data_rate_limit=number(env, "DATA_RATE_LIMIT", 10),
             error_rate_limit=number(env, "ERROR_RATE_LIMIT", 2),
             snapshot_rate_limit=number(env, "SNAPSHOT_RATE_LIMIT", 2),
@@ -120,61 +126,39 @@ class WorkerSettings:
             publish_retry_delay=number(env, "AMQP_PUBLISH_RETRY_DELAY", 100),
             publish_max_retry_delay=number(env, "AMQP_PUBLISH_MAX_RETRY_DELAY", 300000),
             publish_retry_attempts=number(env, "AMQP_PUBLISH_RETRY_ATTEMPTS", 0) or math.inf,
-            persistent_messages=flag(env, "AMQP_PERSISTENT_MESSAGES", False),
+            persistent_messages=flag(env, f"{PREFIX}AMQP_PERSISTENT_MESSAGES", False),
             outgoing_message_size_limit=number(env, "OUTGOING_MESSAGE_SIZE_LIMIT", OUTGOING_MESSAGE_SIZE_LIMIT),
             protocol_version=number(env, "PROTOCOL_VERSION", 1),
-            no_error_replies=flag(env, "NO_ERROR_REPLIES", False),
-            no_self_passthrough=flag(env, "NO_SELF_PASSTRHOUGH", False),  # sic: the sailor's spelling
+            no_error_replies=flag(env, f"{PREFIX}NO_ERROR_REPLIES", False),
+            no_self_passthrough=flag(env, f"{PREFIX}NO_SELF_PASSTRHOUGH", False),  # sic: the sailor's spelling
             input_format=input_format,
             additional_headers=additional_headers(env),
-            grace_period=seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
-            reconnect_timeout=seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
+            grace_period=_seconds(env, "ALLMYSMS_WORKER_GRACE_PERIOD", DEFAULT_GRACE_PERIOD),
+            reconnect_timeout=_seconds(env, "ALLMYSMS_WORKER_RECONNECT_TIMEOUT", DEFAULT_RECONNECT_TIMEOUT),
         )
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(PREFIX + name)
-    if not value:
-        raise SettingsError(f"{PREFIX}{name} is missing")
-    return value
+def number(env: Mapping[str, str], name: str, default: int, *, high: int = 2**31 - 1) -> int:
+    """A numeric ``ELASTICIO_`` option, read as the sailor reads it."""
+    return js_number(env, PREFIX + name, default, high=high)
 
 
-def parse_int(raw: str) -> int | None:
-    """JavaScript's ``parseInt(raw)`` for decimal text: the leading integer, or None where it gives NaN."""
-    match = _INT.match(raw)
-    return int(match.group(1)) if match else None
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    return seconds(name, env.get(name) or "", default)
 
 
-def number(env: Mapping[str, str], name: str, default: int) -> int:
-    """``parseInt(value) || default``, as the sailor reads a numeric option; a negative value is refused."""
-    raw = env.get(PREFIX + name)
-    value = parse_int(raw) if raw else None
-    if not value:
-        return default
-    if value < 0:
-        raise SettingsError(f"{PREFIX}{name} must not be negative, not {raw!r}")
-    return value
-
-
-def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    """Unset gives the default; ``""`` and ``"false"`` give false; anything else true."""
-    raw = env.get(PREFIX + name)
-    if raw is None:
-        return default
-    return raw not in ("", "false")
-
-
-def seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
+def _amqp_uri(raw: str) -> str:
+    """The broker URI, refused at start (never quoted) when the AMQP client could not read it."""
     try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < math.inf:
-        raise SettingsError(f"{name} must be a number of seconds above 0, not {raw!r}")
-    return value
+        url = URL(raw)
+        readable = url.scheme in ("amqp", "amqps") and bool(url.host) and not url.fragment
+        url.port  # noqa: B018  (a port out of range raises here)
+    except (TypeError, ValueError, UnicodeError):
+        readable = False
+    if not readable:
+        raise SettingsError(f"{PREFIX}AMQP_URI cannot be read as an amqp:// or amqps:// URL: {redact(raw)} (a "
+                            f"password with '#', '/', '?', '@' or '[' must be percent-encoded)")
+    return raw
 
 
 def additional_headers(env: Mapping[str, str]) -> dict[str, str]:
