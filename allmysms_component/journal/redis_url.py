@@ -10,14 +10,13 @@ Forms (redis-py's own, plus one each for Sentinel and Cluster, served by redis-p
 
 The password and username go to the Redis servers; ``sentinel_password`` / ``sentinel_username`` in the query
 go to the sentinels. A ``#``, ``/``, ``?`` or ``@`` in a password must be percent-encoded, as in any URL. The
-password is never shown, in any form: ``describe`` builds the description from the parts it could read, and
-shows a placeholder for anything else.
+password is never shown, in any form: ``describe`` is the runtime's redaction (``pysailor.urls.redact``), and a
+URL that reads more than one way is refused before anything uses it.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -25,16 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from pysailor.urls import redact
+
 SINGLE = ("redis", "rediss", "unix")
 SENTINEL = ("redis+sentinel", "rediss+sentinel")
 CLUSTER = ("redis+cluster", "rediss+cluster")
 SCHEMES = SINGLE + SENTINEL + CLUSTER
 SECRET_OPTIONS = frozenset({"password", "username", "sentinel_password", "sentinel_username"})
-UNREADABLE = "(a URL that cannot be read; not shown)"
 _HOST = re.compile(r"^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _PATH = re.compile(r"^/[A-Za-z0-9._/-]*$")
-_VALUE = re.compile(r"^[A-Za-z0-9._-]{0,32}$")
 
 
 class UrlError(ValueError):
@@ -64,27 +62,26 @@ class Target:
 
 
 def describe(raw: str) -> str:
-    """The URL fit for a log line or an error: ``***`` for the user and password, and for every option value
-    that is secret or not plainly a number or a word; a placeholder for a URL that cannot be read cleanly."""
+    """The URL fit for a log line or an error, without any password: the runtime's one redaction for every URL."""
+    return redact(raw)
+
+
+def _readable(raw: str) -> bool:
+    """Whether ``raw`` reads one way only: no fragment, every ``@`` in the userinfo, hosts, a plain path, option
+    names redis-py knows or that may be secrets. A password with an unencoded ``#``, ``/``, ``?`` or ``@`` fails."""
     try:
         parts = urlsplit(raw)
         netloc_at = parts.netloc.count("@")
         if "#" in raw or raw.count("@") != netloc_at or netloc_at > 1 or parts.scheme not in SCHEMES:
-            raise ValueError
+            return False
         hosts = parts.netloc.rpartition("@")[2]
         if hosts and not all(_HOST.match(h) for h in hosts.split(",")):
-            raise ValueError
+            return False
         if not hosts and parts.scheme != "unix":
-            raise ValueError
-        if parts.path and not _PATH.match(parts.path):
-            raise ValueError
-        shown = [f"{key}={value if key not in SECRET_OPTIONS and _VALUE.match(value) else '***'}"
-                 if _NAME.match(key) and _known(key) else "***"
-                 for key, value in parse_qsl(parts.query, keep_blank_values=True)]
+            return False
+        return not parts.path or bool(_PATH.match(parts.path))
     except ValueError:
-        return UNREADABLE
-    userinfo = "***@" if netloc_at else ""
-    return f"{parts.scheme}://{userinfo}{hosts}{parts.path}" + (f"?{'&'.join(shown)}" if shown else "")
+        return False
 
 
 def parse(raw: str) -> Target:
@@ -94,7 +91,7 @@ def parse(raw: str) -> Target:
         raise UrlError("it must start with " + ", ".join(f"{s}://" for s in SCHEMES))
     if scheme != "unix" and not raw.partition("://")[2].rpartition("@")[2].split("/")[0].split("?")[0]:
         raise UrlError("it names no host")
-    if describe(raw) == UNREADABLE:
+    if not _readable(raw):
         raise UrlError("it cannot be read as a URL (a '#', '/', '?' or '@' in a password must be written "
                        "%23, %2F, %3F or %40)")
     parts = urlsplit(raw)
@@ -147,18 +144,6 @@ def connection_options(connection_class: type) -> set[str]:
             names |= {p.name for p in inspect.signature(init).parameters.values()
                       if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)} - {"self"}
     return names
-
-
-@functools.cache
-def _known_options() -> frozenset[str]:
-    from redis.connection import URL_QUERY_ARGUMENT_PARSERS, SSLConnection, UnixDomainSocketConnection
-
-    return frozenset(URL_QUERY_ARGUMENT_PARSERS) | SECRET_OPTIONS | {"max_connections"} | \
-        connection_options(SSLConnection) | connection_options(UnixDomainSocketConnection)
-
-
-def _known(key: str) -> bool:
-    return key in _known_options()
 
 
 def _host(item: str) -> tuple[str, int]:

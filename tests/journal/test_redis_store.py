@@ -100,7 +100,7 @@ def test_an_unreachable_journal_is_a_rebound_and_nothing_is_sent() -> None:
     assert isinstance(caught.value, Rebound)
     assert caught.value.may_have_been_sent is False
     assert "pa55-w0rd" not in str(caught.value)
-    assert "redis://***@127.0.0.1" in str(caught.value)
+    assert "redis://:******@127.0.0.1" in str(caught.value)
     assert not gate.sending
     journal.close()
 
@@ -120,7 +120,7 @@ def test_a_journal_lost_after_the_send_still_lets_the_output_out(tmp_path: Path,
 
 def test_the_password_never_shows_in_the_journal_description() -> None:
     journal = open_journal(JournalSettings(url="redis://user:pa55-w0rd@127.0.0.1:1/0"))
-    assert journal.where == "redis://***@127.0.0.1:1/0"
+    assert journal.where == "redis://user:******@127.0.0.1:1/0"
     assert "pa55" not in repr(JournalSettings(url="redis://user:pa55-w0rd@127.0.0.1:1/0"))
     journal.close()
 
