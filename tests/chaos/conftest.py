@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 
 from allmysms_component.sandbox import Account, AllMySmsSimulator
-from tests.worker.platform import Flow, Loop, StepApi
+from tests.worker.conftest import flow  # noqa: F401 - the worker tests' fixture: a flow on the session's RabbitMQ
+from tests.worker.platform import StepApi
 
 from .harness import Replicas
 
 REPLICAS = 3
 ACCOUNT = Account("chaos", "chaos-S3cret-key", credits=10**9)
-
-
-@pytest.fixture
-def flow(amqp_url: str, amqp_loop: Loop) -> Iterator[Flow]:
-    declared = Flow(amqp_loop, amqp_url).declare()
-    yield declared
-    declared.delete()
 
 
 @pytest.fixture
