@@ -6,10 +6,13 @@ Run from the repository root::
     .venv/bin/python bench/journal.py --redis-url redis://127.0.0.1:6379/15
 
 Rows, per message (a first delivery that sends, then its record): the in-memory journal; the Redis journal
-(get + compare-and-set script, then get + compare-and-set script); the baseline, two bare redis-py commands on
-the same server (SET NX before the request, SET after it), the floor for any journal that writes before and
-after the send. Then the size of an entry for outputs of 1 and 100 recipients. The report goes to stdout as
-Markdown.
+without waiting for a replica (ALLMYSMS_JOURNAL_REPLICAS=0: 1.1.0's writes, plus the generation marker); the
+same with the pre-send write replicated (WAIT 1 in the same round trip: the default when the Redis has a
+replica); the baseline, two bare redis-py commands on the same server (SET NX before the request, SET after
+it), the floor for any journal that writes before and after the send. All on one private primary with one
+replica on loopback (or --redis-url for the rows that need no replica). Then the size of an entry for outputs
+of 1 and 100 recipients. The memory the in-memory journal takes is bench/journal_memory.py. The report goes to
+stdout as Markdown.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from allmysms_component.journal import Journal, JournalSettings, SendKey, open_journal
 from allmysms_component.journal.decisions import Entry, State
-from tests.services import private_redis
+from tests.services import RedisProcess
 
 MESSAGES = 2000
 ROUNDS = 5
@@ -69,12 +72,22 @@ def baseline_round(client: redis.Redis, tag: str) -> float:
 
 
 @contextlib.contextmanager
-def a_redis(url: str) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    with tempfile.TemporaryDirectory() as workdir, private_redis(Path(workdir)) as private:
-        yield private
+def a_replicated_redis() -> Iterator[str]:
+    """A private primary with one synced replica, both stopped by PID afterwards."""
+    with tempfile.TemporaryDirectory() as workdir:
+        primary = RedisProcess(Path(workdir)).start()
+        replica = None
+        try:
+            replica = RedisProcess(Path(workdir), "--replicaof", "127.0.0.1", str(primary.port)).start()
+            client = redis.Redis.from_url(replica.url)
+            while client.info("replication").get("master_link_status") != "up":
+                time.sleep(0.05)
+            client.close()
+            yield primary.url
+        finally:
+            for server in (replica, primary):
+                if server is not None:
+                    server.stop()
 
 
 def measure(name: str, run: Callable[[str], float]) -> tuple[str, float, float]:
@@ -86,14 +99,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--redis-url", default="", help="use this Redis (keys under bench:, deleted after)")
     args = parser.parse_args()
-    with a_redis(args.redis_url) as url:
+    with a_replicated_redis() as url:
+        url = args.redis_url or url
         prefix = f"bench:{secrets.token_hex(4)}:"
         memory = open_journal(JournalSettings())
-        shared = open_journal(JournalSettings(url=url), prefix=prefix)
+        unreplicated = open_journal(JournalSettings(url=url, replicas=0), prefix=prefix)
+        replicated = open_journal(JournalSettings(url=url), prefix=prefix)
         client = redis.Redis.from_url(url)
+        unreplicated.store.date_markers(time.time() - 30 * 86_400)  # type: ignore[attr-defined]
         try:
+            waits = replicated.store.durability()  # type: ignore[attr-defined]
             rows = [measure("in-memory journal", lambda tag: journal_round(memory, tag)),
-                    measure("Redis journal", lambda tag: journal_round(shared, tag)),
+                    measure("Redis journal, no wait", lambda tag: journal_round(unreplicated, tag)),
+                    measure(f"Redis journal, {waits}", lambda tag: journal_round(replicated, tag)),
                     measure("baseline: SET NX + SET", lambda tag: baseline_round(client, tag))]
         finally:
             for pattern in (prefix + "*", "bench:*"):
@@ -101,8 +119,10 @@ def main() -> None:
                 if names:
                     client.delete(*names)
             client.close()
-            shared.close()
-    print(f"{MESSAGES} messages x {ROUNDS} rounds; µs per message (begin + complete), loopback Redis\n")
+            unreplicated.close()
+            replicated.close()
+    print(f"{MESSAGES} messages x {ROUNDS} rounds; µs per message (begin + complete), loopback Redis with one "
+          "replica\n")
     print("| row | median µs | best µs |\n|---|---:|---:|")
     for name, median, best in rows:
         print(f"| {name} | {median:.0f} | {best:.0f} |")

@@ -22,8 +22,12 @@ class SendGate(ABC):
     """The calls an action makes, in this order, around the request that sends."""
 
     @abstractmethod
-    def before_send(self, withheld: Mapping[str, Any] | None = None) -> list[Output] | None:
+    def before_send(self, withheld: Mapping[str, Any] | None = None, *,
+                    duplicate: tuple[str, float] | None = None) -> list[Output] | None:
         """None: go ahead and send. A list: the outputs recorded when this message was sent; return them.
+
+        ``duplicate``: (a digest of what the request sends, a window in seconds): a gate that keeps a journal
+        treats an earlier message with the same digest, inside the window, as this one (a flow fired twice).
 
         ``withheld``: output body fields the journal must not store (the message text), given here so that a
         replay can put them back. Raises an error that says the SMS may have been sent, or a Rebound.
@@ -55,7 +59,8 @@ class SendGate(ABC):
 class Unguarded(SendGate):
     """No journal: every message sends, nothing is recorded."""
 
-    def before_send(self, withheld: Mapping[str, Any] | None = None) -> list[Output] | None:
+    def before_send(self, withheld: Mapping[str, Any] | None = None, *,
+                    duplicate: tuple[str, float] | None = None) -> list[Output] | None:
         return None
 
     def after_send(self, outputs: Sequence[Output]) -> None:

@@ -68,6 +68,17 @@ def private_redis(workdir: Path) -> Iterator[str]:
     raise RuntimeError(f"redis-server did not start; see the logs in {workdir}")
 
 
+def trust_since_long_ago(url: str) -> None:
+    """Date the send journal's missing generation markers in this Redis 30 days back (RedisStore.date_markers)."""
+    from allmysms_component.journal import JournalSettings, open_journal
+
+    journal = open_journal(JournalSettings(url=url))
+    try:
+        journal.store.date_markers(time.time() - 30 * 86_400)  # type: ignore[attr-defined]
+    finally:
+        journal.close()
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM by PID, then SIGKILL if it does not exit in time."""
     if process.poll() is not None:
@@ -95,3 +106,61 @@ def _answers(port: int, process: subprocess.Popen[bytes]) -> bool:
             pass
         time.sleep(0.05)  # polling for readiness, not a timing assertion
     return False
+
+
+class RedisProcess:
+    """A redis-server of a test's own on a free loopback port, that the test can SIGKILL, SIGSTOP and restart on
+    the same port (empty, or from the files it wrote): by PID. ``args`` are redis-server options; a Sentinel is
+    started from a configuration file, as ``redis-server <file> --sentinel`` requires one it can rewrite."""
+
+    def __init__(self, workdir: Path, *args: str, sentinel_of: tuple[str, int] | None = None) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed: run scripts/test-setup")
+        self.executable = executable
+        self.port = free_port()
+        self.workdir = workdir / f"redis-{self.port}"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.args = list(args)
+        self.sentinel_of = sentinel_of
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisProcess:
+        common = ["--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.workdir),
+                  "--daemonize", "no", "--logfile", str(self.workdir / "redis.log")]
+        if self.sentinel_of:
+            host, port = self.sentinel_of
+            conf = self.workdir / "sentinel.conf"
+            if not conf.exists():
+                conf.write_text(f"sentinel monitor journal {host} {port} 1\n"
+                                "sentinel down-after-milliseconds journal 1000\n"
+                                "sentinel failover-timeout journal 5000\n", encoding="utf-8")
+            command = [self.executable, str(conf), "--sentinel", *common]
+        else:
+            command = [self.executable, "--save", "", "--appendonly", "no", *common, *self.args]
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, cwd=self.workdir,
+                                        env={**os.environ, "HOME": str(self.workdir)})
+        if not _answers(self.port, self.process):
+            stop(self.process)
+            raise RuntimeError(f"redis-server did not start on port {self.port}; see {self.workdir}")
+        return self
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL, and wait until it is gone: whatever it had not written to disk is lost."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.signal(signal.SIGCONT)
+            stop(self.process)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from allmysms_component.rules.options import SETTINGS
+from allmysms_component.rules.options import SETTINGS, WINDOW_CHOICES
 from pysailor import module_name
 from pysailor.checks import validate_component
 
@@ -61,9 +61,10 @@ def test_send_sms_settings_are_optional_fields_with_labels_and_notes() -> None:
     assert tuple(fields) == SETTINGS
     assert {key: field["viewClass"] for key, field in fields.items()} == {
         "dryRun": "CheckBoxView", "maxSmsParts": "SelectView", "replaceLookalikes": "CheckBoxView",
-        "marketingMessage": "CheckBoxView"}
+        "marketingMessage": "CheckBoxView", "duplicateWindow": "SelectView"}
     assert all(field["required"] is False and field["label"] and field["note"] for field in fields.values())
     assert list(fields["maxSmsParts"]["model"]) == ["1", "2", "3", "4"]
+    assert list(fields["duplicateWindow"]["model"]) == WINDOW_CHOICES  # minutes, "0" (off) first
 
 
 @pytest.mark.parametrize("key", ["sendAt", "campaignName"])

@@ -109,6 +109,8 @@ def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.
     ("maxSmsParts", "two", "Maximum SMS parts (maxSmsParts)"),
     ("maxSmsParts", 2.5, "Maximum SMS parts (maxSmsParts)"),
     ("maxSmsParts", True, "Maximum SMS parts (maxSmsParts)"),
+    ("duplicateWindow", "7", "Duplicate window (duplicateWindow)"),
+    ("duplicateWindow", "five", "Duplicate window (duplicateWindow)"),
 ])
 def test_a_malformed_setting_is_a_configuration_error_named_by_its_label_before_any_request(
         api: responses.RequestsMock, key: str, value: object, label: str) -> None:

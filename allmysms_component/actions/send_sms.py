@@ -8,13 +8,16 @@ Without a new input or setting it sends exactly the request the original compone
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 
 from pysailor import Message, sending
 
 from .. import context
-from ..api import AllMySmsClient, SendResult
+from ..api import AllMySmsClient, SendResult, SmsRequest
+from ..rules.options import SendOptions
 from . import output
 from .send_plan import ACTION, Plan, log_plan, plan, still_to_come
 
@@ -34,7 +37,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         return output.message(planned, _simulate(ctx.client, planned))
     # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
     gate = sending.current()
-    replay = gate.before_send(withheld={"text": planned.prepared.text})
+    replay = gate.before_send(withheld={"text": planned.prepared.text},
+                             duplicate=_duplicate(planned.request, planned.options))
     if replay is not None:
         return replay[0]
     try:
@@ -70,3 +74,12 @@ def _simulate(client: AllMySmsClient, planned: Plan) -> output.DryRun:
                  "number(s) refused by AllMySMS", planned.describe(), output.count(dry_run.nb_sms),
                  output.count(dry_run.credits_needed), output.count(dry_run.credits), len(dry_run.invalid_numbers))
     return dry_run
+
+
+def _duplicate(request: SmsRequest, options: SendOptions) -> tuple[str, float] | None:
+    """The Duplicate window: what makes two messages the same SMS (recipients, sender, text, Send at), digested."""
+    if not options.duplicate_window:
+        return None
+    same = json.dumps([sorted(request.recipients), request.sender, request.text, request.date], ensure_ascii=False)
+    return hashlib.blake2b(same.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), \
+        options.duplicate_window

@@ -42,6 +42,10 @@ class Doubt(StrEnum):
     TOO_SOON = "too_soon"  # a new copy so soon after the doubt that it is taken for an automatic duplicate
     UNREADABLE = "unreadable"  # the journal holds something this version cannot read
     NO_MESSAGE_ID = "no_message_id"  # a redelivery without a messageId header: nothing to look up
+    STORE_FORGOT = "store_forgot"  # a redelivery with no entry, in a store that lost its entries not long ago
+    OUTPUT_FORGOTTEN = "output_forgotten"  # sent, but the in-memory journal no longer keeps its output
+    UNREACHABLE = "unreachable"  # a redelivery while the shared journal is out of reach: nothing can check it
+    DUPLICATE = "duplicate"  # the same SMS (recipients, sender, text) under another message id, in its window
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,16 @@ class Policy:
     its message ended in doubt is an automatic duplicate (an upstream publish retried, a copy running in
     parallel), not a person's resend from the error list. ``stale_after``: a ``sending`` entry this old has
     no live attempt behind it (a send lasts at most the read timeout, 300 s at most, plus a few seconds).
+    ``memory_window``: how long after its store lost entries (restarted empty, a replica promoted without the
+    last writes) a missing entry proves nothing: the entries' time to live, as a lost entry would have lived
+    that long.
     """
 
     shared: bool
     send_unproven_redeliveries: bool = False
     resend_quiet_period: float = DEFAULT_RESEND_QUIET_PERIOD
     stale_after: float = DEFAULT_STALE_AFTER
+    memory_window: float = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -113,20 +121,25 @@ class Verdict:
 
 
 def decide(current: Entry | None, *, redelivered: bool, now: float, policy: Policy, attempt: str,
-           held_here: bool = False) -> tuple[Verdict, Entry | None]:
+           held_here: bool = False, remembers_since: float | None = None) -> tuple[Verdict, Entry | None]:
     """The verdict for a delivery, and the entry to write for it (None: leave the journal as it is).
 
     ``redelivered`` is the broker's flag: RabbitMQ sets it on every delivery it hands out again after the
     consumer that had it died, lost its connection or was stopped; a retry from the platform's error list, a
     rebound and an upstream copy are new publishes without it. ``attempt`` is the fresh id this delivery
     would own if it sends. ``held_here``: the current ``sending`` entry belongs to an attempt still running in
-    this process (a redelivery after a broker reconnect), so it was not interrupted.
+    this process (a redelivery after a broker reconnect), so it was not interrupted. ``remembers_since``: when
+    the shared store began remembering (its generation marker; None: not known yet, the write checks it).
     """
     send = Verdict(Decision.SEND, attempt=attempt), Entry(State.SENDING, attempt, now)
     if current is None:
         if redelivered and not policy.shared and not policy.send_unproven_redeliveries:
             return _doubt(Doubt.UNPROVEN, now, policy), Entry(State.IN_DOUBT, attempt, now)
+        if redelivered and remembers_since is not None and now - remembers_since < policy.memory_window:
+            return _doubt(Doubt.STORE_FORGOT, now, policy), Entry(State.IN_DOUBT, attempt, now)
         return send
+    if current.state is State.SENT and not current.outputs:  # the in-memory archive keeps the state only
+        return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.OUTPUT_FORGOTTEN, since=current.at), None
     if current.state is State.SENT:
         return Verdict(Decision.REPLAY, outputs=current.outputs, withheld=current.withheld, since=current.at), None
     if current.state is State.SENDING:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from pysailor.sending import Delivery, Gatekeeper
 
+from .errors import JournalUnavailableError
 from .gate import JournalGate
 from .journal import Journal, SendKey, open_journal
 from .settings import JournalSettings
@@ -24,12 +25,24 @@ def open_from_env(env: Mapping[str, str]) -> Journal:
     settings = JournalSettings.from_env(env)
     journal = open_journal(settings)
     if settings.shared:
-        log.info("Send journal: shared, in Redis at %s", journal.where)
+        log.info("Send journal: shared, in Redis at %s; %s", journal.where, _durability(journal))
     else:
         log.info("Send journal: in this process's memory; a redelivery this process has no record of is %s",
                  "sent anyway (ALLMYSMS_SEND_UNPROVEN_REDELIVERIES)" if settings.send_unproven_redeliveries
                  else "not sent: it ends 'may have been sent'")
     return journal
+
+
+def _durability(journal: Journal) -> str:
+    """What keeps the pre-send write when the Redis fails over, as found now (it is decided again on reconnect)."""
+    from .redis_store import RedisStore
+
+    if not isinstance(journal.store, RedisStore):
+        return "no replication"
+    try:
+        return journal.store.durability()
+    except JournalUnavailableError:
+        return "its replicas will be counted once it can be reached"
 
 
 class JournalGatekeeper(Gatekeeper):

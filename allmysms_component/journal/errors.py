@@ -22,6 +22,15 @@ _WHY = {
                     "comes this soon is taken for an automatic duplicate",
     Doubt.UNREADABLE: "the send journal holds a record for it that this version cannot read",
     Doubt.NO_MESSAGE_ID: "the broker redelivered it and it has no messageId header to look it up in the send journal",
+    Doubt.STORE_FORGOT: "the broker redelivered it and the send journal has no record of it, but the journal's Redis "
+                        "lost its records not long ago (it restarted empty, or a replica without the last writes "
+                        "took over), so nothing proves that an earlier attempt did not send it",
+    Doubt.OUTPUT_FORGOTTEN: "this process recorded it as sent (in the hour that began {ago}), but no longer keeps its "
+                            "output in memory to publish it again",
+    Doubt.UNREACHABLE: "the broker redelivered it while the send journal could not be reached, so nothing could "
+                       "check whether an earlier attempt sent it",
+    Doubt.DUPLICATE: "the same SMS (same recipients, sender and text) was sent under another message id {ago}, inside "
+                     "the step's duplicate window, and that send has not ended or may have gone out",
 }
 
 
@@ -54,6 +63,23 @@ class JournalUnavailableError(Rebound):
     def __init__(self, detail: str) -> None:
         super().__init__(f"The send journal could not be reached ({detail}); nothing was sent, the message will be "
                          "tried again later.", may_have_been_sent=False)
+
+
+class NotReplicatedError(JournalUnavailableError):
+    """The pre-send write reached Redis, which proved the message never began, but its replicas did not
+    acknowledge it in time: nothing was sent, the write is withdrawn, and the message rebounds (even a redelivery:
+    its proof was read, so its unmarked rebound is rightly taken for a first delivery)."""
+
+
+class DuplicateInProgressError(Rebound):
+    """The same SMS is being sent right now under another message id, inside the duplicate window: this copy
+    sends nothing and comes back later, when that send's outcome (replayed, or in doubt) is known."""
+
+    def __init__(self, message_id: str | None) -> None:
+        about = f" {message_id}" if message_id else ""
+        super().__init__(f"The same SMS as message{about} (same recipients, sender and text) is being sent right now "
+                         "under another message id, inside the step's duplicate window; nothing was sent, this "
+                         "message will be tried again later.", may_have_been_sent=False)
 
 
 def _clock(epoch: float) -> str:

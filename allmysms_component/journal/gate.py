@@ -15,7 +15,7 @@ from typing import Any
 from pysailor.sending import Output, SendGate
 
 from .decisions import Decision, Doubt, Verdict
-from .errors import SendInDoubtError
+from .errors import DuplicateInProgressError, JournalUnavailableError, NotReplicatedError, SendInDoubtError
 from .journal import Journal, SendKey
 
 log = logging.getLogger(__name__)
@@ -37,18 +37,29 @@ class JournalGate(SendGate):
         """True between a SEND verdict and the call that says how the send ended."""
         return self._attempt is not None
 
-    def before_send(self, withheld: Mapping[str, Any] | None = None) -> list[Output] | None:
+    def before_send(self, withheld: Mapping[str, Any] | None = None, *,
+                    duplicate: tuple[str, float] | None = None) -> list[Output] | None:
         if self.verdict is not None:
             raise RuntimeError("before_send was already called for this message")
         self._withheld = dict(withheld or {})
         if self.key is None:
             self.verdict = self._unkeyed()
         else:
-            self.verdict = self.journal.begin(self.key, redelivered=self.redelivered)
+            self.verdict = self._begin(self.key)
         verdict = self.verdict
         if verdict.decision is Decision.SEND:
             self._attempt = verdict.attempt
-            return None
+            if duplicate is None or duplicate[1] <= 0 or self.key is None:
+                return None
+            earlier = self._claim(self.key, *duplicate)
+            if earlier is None:
+                return None
+            self.verdict = verdict = earlier
+            if verdict.decision is Decision.REPLAY:
+                return self._replay_earlier(verdict)
+            self.not_sent()  # this copy certainly sent nothing; the earlier message's entry holds the doubt
+            if verdict.doubt is Doubt.IN_PROGRESS:
+                raise DuplicateInProgressError(self.key.message_id)
         message_id = self.key.message_id if self.key else None
         if verdict.decision is Decision.REPLAY:
             log.info("Message %s was sent already: its recorded output is published again, nothing is sent",
@@ -100,6 +111,42 @@ class JournalGate(SendGate):
         except Exception as exc:  # called while the action's own error propagates: never replace that error
             log.warning("The send journal could not record how message %s ended (%s): %s", self.key.message_id,
                         exc, consequence)
+
+    def _begin(self, key: SendKey) -> Verdict:
+        """The journal's verdict. A redelivery that finds the journal out of reach does not rebound: its rebound
+        would come back without the broker's mark and be taken for a first delivery, which a Redis that lost the
+        entry would let send again. It ends in doubt instead."""
+        try:
+            return self.journal.begin(key, redelivered=self.redelivered)
+        except NotReplicatedError:
+            raise
+        except JournalUnavailableError:
+            if not self.redelivered or not self.journal.policy.shared:
+                raise
+            log.warning("Message %s was redelivered while the send journal is out of reach: it is not sent",
+                        key.message_id)
+            return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.UNREACHABLE)
+
+    def _claim(self, key: SendKey, digest: str, window: float) -> Verdict | None:
+        try:
+            return self.journal.claim_duplicate(key, digest, window)
+        except BaseException:
+            self.not_sent()
+            raise
+
+    def _replay_earlier(self, verdict: Verdict) -> list[Output]:
+        """The same SMS went out under another message id inside the window: its output, recorded as this
+        message's too, so that a redelivery of this one replays it as well."""
+        attempt, self._attempt = self._attempt, None
+        assert self.key is not None
+        assert attempt is not None
+        log.info("Message %s is the same SMS as one sent inside the step's duplicate window: that output is "
+                 "published again, nothing is sent", self.key.message_id)
+        try:
+            self.journal.complete(self.key, attempt, verdict.outputs, withheld=verdict.withheld)
+        except Exception as exc:  # the replay stands: the earlier message's entry still says it was sent
+            log.warning("The send journal could not record message %s as a duplicate (%s)", self.key.message_id, exc)
+        return [self._restore(output, verdict.withheld) for output in verdict.outputs]
 
     def _unkeyed(self) -> Verdict:
         """Without a messageId there is nothing to look up: a first delivery sends, a redelivery is unproven."""

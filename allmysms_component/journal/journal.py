@@ -14,33 +14,22 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from pysailor.messages import content_digest
 
+from . import duplicates
 from .decisions import Decision, Doubt, Entry, Output, Policy, State, Verdict, decide
 from .errors import JournalUnavailableError
 from .memory_store import MemoryStore
 from .settings import JournalSettings
+from .store import Store
 
-KEY_PREFIX = "allmysms:journal:v1:"
+KEY_PREFIX = "allmysms:journal:v2:"  # v2: entries beside their slot's generation marker (v1 had none)
 MAX_PLAIN_ID = 128  # longer message ids, or ids with odd characters, are hashed into the entry's name
+RECENT_SHARE = 4  # the in-memory journal keeps whole entries in a quarter of its budget, the archive the rest
 MAX_TRIES = 32  # compare-and-set rounds lost to other replicas before giving up; in practice one or two
 
 log = logging.getLogger(__name__)
-
-
-class Store(Protocol):
-    """Where entries live: bytes by name, with atomic compare-and-set writes."""
-
-    shared: bool
-    description: str
-
-    def get(self, name: str) -> bytes | None: ...
-
-    def compare_and_set(self, name: str, expected: bytes | None, new: bytes | None) -> bool: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +81,8 @@ class Journal:
         Raises JournalUnavailableError (a rebound: nothing was sent) if the store cannot be reached.
         """
         name = key.name
-        raw = None  # most deliveries are first deliveries: try the write for "no entry" before any read
+        raw: bytes | None = None  # most deliveries are first deliveries: try the write for "no entry" first
+        remembers_since: float | None = None  # learnt from the store when a guarded write is refused
         for _ in range(MAX_TRIES):
             try:
                 current = None if raw is None else Entry.decode(raw)
@@ -101,22 +91,36 @@ class Journal:
                 return Verdict(Decision.MAY_HAVE_BEEN_SENT, doubt=Doubt.UNREADABLE)
             with self._lock:
                 held_here = current is not None and current.attempt in self._running
-            verdict, new = decide(current, redelivered=redelivered, now=self._clock(), policy=self.policy,
-                                  attempt=secrets.token_hex(8), held_here=held_here)
+            now = self._clock()
+            verdict, new = decide(current, redelivered=redelivered, now=now, policy=self.policy,
+                                  attempt=secrets.token_hex(8), held_here=held_here, remembers_since=remembers_since)
             if new is None:
                 return verdict
+            sends = verdict.decision is Decision.SEND
+            # "No entry, redelivered: it never began" holds only if the store has not forgotten since: checked
+            # atomically with the write, against the store's generation marker.
+            guard = now - self.policy.memory_window if sends and current is None and redelivered else None
             encoded = new.encode()
             try:
-                written, raw = self._write(name, raw, encoded)
+                written, raw, forgot_since = self._write(name, raw, encoded, now=now, guard=guard, durable=sends)
             except JournalUnavailableError:
                 self._withdraw(name, encoded)
                 raise
+            if forgot_since is not None:
+                remembers_since = forgot_since
+                continue
             if written:
-                if verdict.decision is Decision.SEND:
+                if sends:
                     with self._lock:
                         self._running[new.attempt] = encoded
                 return verdict
         raise JournalUnavailableError(f"{self.where}: the entry {name} kept changing under {MAX_TRIES} attempts")
+
+    def claim_duplicate(self, key: SendKey, digest: str, window: float) -> Verdict | None:
+        """Claim the SMS ``digest`` for ``key`` (duplicates.claim): None if this message may send, else the
+        verdict an earlier message with the same SMS inside ``window`` seconds imposes."""
+        return duplicates.claim(self.store, step=key.step, digest=digest, name=key.name, now=self._clock(),
+                                window=window)
 
     def complete(self, key: SendKey, attempt: str, outputs: Sequence[Output], *,
                  withheld: Collection[str] = ()) -> bool:
@@ -166,7 +170,7 @@ class Journal:
                     return True
             elif new is None:
                 return True
-            written, raw = self._write(name, raw, new)
+            written, raw, _ = self._write(name, raw, new, now=self._clock())
             if written:
                 return True
         return False
@@ -179,13 +183,18 @@ class Journal:
         except JournalUnavailableError:
             log.warning("Send journal entry %s may be left 'sending' though nothing was sent", name)
 
-    def _write(self, name: str, expected: bytes | None, new: bytes | None) -> tuple[bool, bytes | None]:
+    def _write(self, name: str, expected: bytes | None, new: bytes | None, *, now: float,
+               guard: float | None = None, durable: bool = False) -> tuple[bool, bytes | None, float | None]:
         """Compare-and-set; if it failed, whether our own write is what is there now (a retried command that had
-        applied), and the entry as it is now for the next round."""
-        if self.store.compare_and_set(name, expected, new):
-            return True, new
-        now = self.store.get(name)
-        return now == new, now
+        applied), and the entry as it is now for the next round; third, when the store began remembering if the
+        guard refused the write."""
+        written = self.store.compare_and_set(name, expected, new, now=now, guard=guard, durable=durable)
+        if written:
+            return True, new, None
+        if written.forgot:
+            return False, expected, written.remembers_since
+        current = self.store.get(name)
+        return current == new, current, None
 
 
 def open_journal(settings: JournalSettings, *, clock: Callable[[], float] = time.time,
@@ -198,10 +207,14 @@ def open_journal(settings: JournalSettings, *, clock: Callable[[], float] = time
     if settings.url:
         from .redis_store import RedisStore  # the redis client is only imported by deployments that use it
 
-        store = RedisStore(settings.url, ttl=settings.ttl, prefix=prefix)
+        store = RedisStore(settings.url, ttl=settings.ttl, prefix=prefix, replicas=settings.replicas,
+                           replica_timeout=settings.replica_timeout)
     else:
-        store = MemoryStore(ttl=settings.ttl, limit_bytes=settings.memory_limit_bytes, clock=clock)
-    policy = Policy(shared=store.shared, send_unproven_redeliveries=settings.send_unproven_redeliveries)
+        recent = settings.memory_limit_bytes // RECENT_SHARE
+        store = MemoryStore(ttl=settings.ttl, limit_bytes=recent, archive_bytes=settings.memory_limit_bytes - recent,
+                            clock=clock)
+    policy = Policy(shared=store.shared, send_unproven_redeliveries=settings.send_unproven_redeliveries,
+                    memory_window=settings.ttl)
     return Journal(store, policy=policy, clock=clock)
 
 

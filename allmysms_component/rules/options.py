@@ -18,8 +18,10 @@ DRY_RUN = "dryRun"
 MAX_SMS_PARTS = "maxSmsParts"
 REPLACE_LOOKALIKES = "replaceLookalikes"
 MARKETING = "marketingMessage"
-SETTINGS = (DRY_RUN, MAX_SMS_PARTS, REPLACE_LOOKALIKES, MARKETING)
+DUPLICATE_WINDOW = "duplicateWindow"
+SETTINGS = (DRY_RUN, MAX_SMS_PARTS, REPLACE_LOOKALIKES, MARKETING, DUPLICATE_WINDOW)
 PARTS_CHOICES = [str(n) for n in range(1, MAX_PARTS + 1)]
+WINDOW_CHOICES = ["0", "1", "5", "15", "60", "240", "1440"]  # minutes; 0: off
 _SETTINGS = frozenset(SETTINGS)
 
 
@@ -31,6 +33,7 @@ class SendOptions:
     max_parts: int = 1
     replace_lookalikes: bool = False
     marketing: bool = False
+    duplicate_window: float = 0.0  # seconds; 0: off
 
 
 DEFAULTS = SendOptions()
@@ -50,6 +53,8 @@ def send_options(cfg: object, labels: Mapping[str, str] | None = None) -> SendOp
         max_parts=int(select(cfg, MAX_SMS_PARTS, label(MAX_SMS_PARTS), PARTS_CHOICES, default="1")),
         replace_lookalikes=checkbox(cfg, REPLACE_LOOKALIKES, label(REPLACE_LOOKALIKES)),
         marketing=checkbox(cfg, MARKETING, label(MARKETING)),
+        duplicate_window=60.0 * int(select(cfg, DUPLICATE_WINDOW, label(DUPLICATE_WINDOW), WINDOW_CHOICES,
+                                           default="0")),
     )
 
 

@@ -18,37 +18,28 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from allmysms_component.sandbox import Account, AllMySmsSimulator, Fault
-from tests.worker.platform import ROOT, Flow, Loop, StepApi
+from allmysms_component.sandbox import AllMySmsSimulator, Fault
+from tests.worker.platform import ROOT, Flow, StepApi
 
-from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, wait_for
+from .harness import MAY_HAVE_BEEN_SENT, Killer, Outcomes, Replicas, finish, wait_for
 
 MESSAGES = 400
 REPLICAS = 3
 KILLS = 10
 LATENCY = (0.02, 0.05)  # s, AllMySMS's answer time for each send
 SETTLE = 120.0  # s: the longest the test waits for the queue to settle (a bound, not an expected time)
-ACCOUNT = Account("chaos", "chaos-S3cret-key", credits=10**9)
-JOURNAL_PREFIX = "allmysms:journal:v1:"
+JOURNAL_PREFIX = "allmysms:journal:v2:{b??}:"
 
 
 @dataclass
 class Journal:
     kind: str
     env: dict[str, str] = field(default_factory=dict)
-
-
-@pytest.fixture
-def flow(amqp_url: str, amqp_loop: Loop) -> Iterator[Flow]:
-    declared = Flow(amqp_loop, amqp_url).declare()
-    yield declared
-    declared.delete()
 
 
 @pytest.fixture(params=["redis", "memory"])
@@ -65,32 +56,6 @@ def journal(request: pytest.FixtureRequest, flow: Flow) -> Iterator[Journal]:
             client.delete(*names)
     finally:
         client.close()
-
-
-@pytest.fixture
-def step_api() -> Iterator[StepApi]:
-    api = StepApi({"config": {"login": ACCOUNT.login, "apiKey": ACCOUNT.api_key}, "snapshot": {}})
-    yield api
-    api.close()
-
-
-@pytest.fixture
-def simulator() -> Iterator[AllMySmsSimulator]:
-    with AllMySmsSimulator([ACCOUNT]) as sim:
-        yield sim
-
-
-@pytest.fixture
-def start_replicas(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Replicas]]:
-    started: list[Replicas] = []
-
-    def start(env: dict[str, str]) -> Replicas:
-        started.append(Replicas(env, tmp_path, REPLICAS))
-        return started[-1]
-
-    yield start
-    for replicas in started:
-        replicas.close()
 
 
 def test_sigkilled_replicas_never_send_an_sms_twice(
@@ -121,13 +86,7 @@ def test_sigkilled_replicas_never_send_an_sms_twice(
         outcomes.drain(flow)
         return len(outcomes.ended()) == MESSAGES and flow.count("input") == 0
 
-    try:
-        wait_for(settled, "every message ending with an outcome", SETTLE, poll=0.1)
-    finally:
-        kills = killer.stop()
-    wait_for(replicas.all_ready, "the last restarted replica starting", 60)
-    exit_codes = replicas.stop_all()  # each finishes what it runs, acks it, and exits
-    outcomes.drain(flow)
+    kills, exit_codes = finish(flow, replicas, outcomes, settled, killer, SETTLE)
     left_in_queue = flow.count("input")
     seconds = time.monotonic() - began
 

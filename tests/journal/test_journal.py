@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 
 from allmysms_component.journal import Decision, Doubt, Journal, JournalUnavailableError, Policy, SendKey
 from allmysms_component.journal.decisions import Entry, State
 from allmysms_component.journal.memory_store import MemoryStore
+from allmysms_component.journal.store import Written
 
 from .conftest import JournalFactory
 from .helpers import FakeClock, delivery, output
@@ -211,8 +213,8 @@ class LosesOneAnswer:
     def get(self, name: str) -> bytes | None:
         return self.store.get(name)
 
-    def compare_and_set(self, name: str, expected: bytes | None, new: bytes | None) -> bool:
-        written = self.store.compare_and_set(name, expected, new)
+    def compare_and_set(self, name: str, expected: bytes | None, new: bytes | None, **how: Any) -> Written:
+        written = self.store.compare_and_set(name, expected, new, **how)
         if not self.lost:
             self.lost = True
             raise JournalUnavailableError("connection reset after the write")

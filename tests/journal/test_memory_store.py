@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from allmysms_component.journal import Decision, Journal, JournalSettings, Policy, open_journal
+import pytest
+
+from allmysms_component.journal import (
+    Decision,
+    Doubt,
+    Journal,
+    JournalGate,
+    JournalSettings,
+    Policy,
+    SendInDoubtError,
+    open_journal,
+)
+from allmysms_component.journal.memory_archive import DICT_ENTRY_BYTES, IN_DOUBT, SENT, SLICE, Archive
 from allmysms_component.journal.memory_store import ENTRY_OVERHEAD, MemoryStore
 
 from .helpers import FakeClock, delivery, output
@@ -85,3 +97,66 @@ def test_the_memory_journal_is_not_shared() -> None:
     assert isinstance(journal, Journal)
     assert journal.policy == Policy(shared=False)
     assert journal.where == "in memory"
+
+
+# --- the archive: old entries, 8 bytes each -----------------------------------------------------------------------
+
+def test_an_entry_pushed_out_of_the_recent_part_is_still_known_by_its_state(clock: FakeClock) -> None:
+    journal = open_journal(JournalSettings(memory_limit_bytes=1024 * 1024), clock=clock)
+    sent = delivery(message_id="sent-long-ago")
+    attempt = journal.begin(sent, redelivered=False).attempt
+    assert attempt is not None
+    journal.complete(sent, attempt, [output()])
+    doubted = delivery(message_id="doubted-long-ago")
+    attempt = journal.begin(doubted, redelivered=False).attempt
+    assert attempt is not None
+    journal.doubt(doubted, attempt)
+    for i in range(3000):  # far more than the recent part (256 KiB) holds whole
+        clock.advance(1)
+        key = delivery(message_id=f"later-{i}")
+        later = journal.begin(key, redelivered=False).attempt
+        assert later is not None
+        journal.complete(key, later, [output()])
+    store = journal.store
+    assert isinstance(store, MemoryStore)
+    assert store.archive is not None
+    assert sent.name not in store.dump()
+    verdict = journal.begin(sent, redelivered=True)
+    assert (verdict.decision, verdict.doubt) == (Decision.MAY_HAVE_BEEN_SENT, Doubt.OUTPUT_FORGOTTEN)
+    with pytest.raises(SendInDoubtError, match=r"recorded it as sent .* no longer keeps its output"):
+        JournalGate(journal, sent, redelivered=True).before_send()
+    assert journal.begin(doubted, redelivered=True).doubt is Doubt.EARLIER_DOUBT
+    assert store.size_bytes <= 1024 * 1024
+
+
+def test_the_archive_costs_8_bytes_an_entry_once_its_hour_is_closed() -> None:
+    archive = Archive(ttl=86_400, limit_bytes=64 * 1024 * 1024)
+    for hour in range(3):
+        for i in range(20_000):
+            archive.add(f"flow/step:msg-{hour}-{i}:digest", SENT, hour * SLICE + i * 0.1)
+    archive.add("flow/step:the-next-hour", SENT, 3 * SLICE)  # closes the third hour
+    assert archive.count == 60_001
+    assert archive.size_bytes == 60_000 * 8 + DICT_ENTRY_BYTES
+    assert archive.find("flow/step:msg-0-17:digest", 3 * SLICE) == (SENT, 0.0)
+    assert archive.find("flow/step:msg-2-19999:digest", 3 * SLICE) == (SENT, 2 * SLICE)
+    assert archive.find("flow/step:never-seen", 3 * SLICE) is None
+    # an hour is forgotten once the TTL has passed since its end, and the oldest first past the byte budget
+    assert archive.find("flow/step:msg-0-17:digest", SLICE + 86_400 + 1) is None
+    small = Archive(ttl=86_400, limit_bytes=20_000 * 8 + 1000)
+    for hour in range(3):
+        for i in range(20_000):
+            small.add(f"m-{hour}-{i}", IN_DOUBT, hour * SLICE)
+    small.add("closing", SENT, 3 * SLICE)
+    assert small.find("m-0-1", 3 * SLICE) is None
+    assert small.find("m-2-19999", 3 * SLICE) == (IN_DOUBT, 2 * SLICE)
+
+
+def test_a_busy_hour_is_closed_early_so_the_archive_stays_in_its_budget() -> None:
+    archive = Archive(ttl=86_400, limit_bytes=400_000)
+    for i in range(50_000):  # 14 a second for an hour: 5 MB as a dict, 400 kB as closed arrays
+        archive.add(f"busy-{i}", SENT, i * 0.072)
+        assert archive.size_bytes <= 400_000
+    found = archive.find("busy-49999", 3600)
+    assert found is not None
+    assert found[0] == SENT
+    assert archive.find("busy-0", 3600) is None  # the oldest went first

@@ -48,10 +48,16 @@ def test_the_unproven_redeliveries_flag(value: str, flag: bool) -> None:
 
 
 REFUSED = [
-    ("ALLMYSMS_JOURNAL_URL", "http://127.0.0.1:6379", "redis://, rediss:// or unix://"),
-    ("ALLMYSMS_JOURNAL_URL", "127.0.0.1:6379", "redis://, rediss:// or unix://"),
+    ("ALLMYSMS_JOURNAL_URL", "http://127.0.0.1:6379", "redis://, rediss://, unix://, redis+sentinel://"),
+    ("ALLMYSMS_JOURNAL_URL", "127.0.0.1:6379", "redis://, rediss://, unix://, redis+sentinel://"),
     ("ALLMYSMS_JOURNAL_URL", "redis://", "names no host"),
-    ("ALLMYSMS_JOURNAL_URL", "redis://host:port", "not a URL"),
+    ("ALLMYSMS_JOURNAL_URL", "redis://host:port", "cannot be read as a URL"),
+    ("ALLMYSMS_JOURNAL_URL", "redis+sentinel://h1:26379,h2:26379", "must name the Sentinel service"),
+    ("ALLMYSMS_JOURNAL_URL", "redis://h1:6379,h2:6379/0", "use redis+sentinel:// or redis+cluster://"),
+    ("ALLMYSMS_JOURNAL_URL", "redis+cluster://h1:7000/3", "database 0 only"),
+    ("ALLMYSMS_JOURNAL_REPLICAS", "some", "auto or a whole number from 0 to 16"),
+    ("ALLMYSMS_JOURNAL_REPLICAS", "17", "auto or a whole number from 0 to 16"),
+    ("ALLMYSMS_JOURNAL_REPLICA_TIMEOUT", "0", "from 0.01 to 60"),
     ("ALLMYSMS_JOURNAL_URL", "unix://", "names no socket path"),
     ("ALLMYSMS_JOURNAL_TTL", "a day", "number of seconds"),
     ("ALLMYSMS_JOURNAL_TTL", "60", "from 3600 (an hour)"),
@@ -76,18 +82,18 @@ def test_a_refused_url_never_shows_its_password() -> None:
     with pytest.raises(ConfigurationError) as caught:
         JournalSettings.from_env({"ALLMYSMS_JOURNAL_URL": "http://admin:pa55-w0rd@cache:6379"})
     assert "pa55-w0rd" not in str(caught.value)
-    assert "admin:***@cache:6379" in str(caught.value)
+    assert "admin:******@cache:6379" in str(caught.value)
 
 
 def test_the_url_with_its_password_stays_out_of_repr_and_logs() -> None:
     settings = JournalSettings.from_env({"ALLMYSMS_JOURNAL_URL": "redis://:pa55-w0rd@cache:6379/0"})
     assert "pa55-w0rd" not in repr(settings)
-    assert settings.where == "redis://:***@cache:6379/0"
+    assert settings.where == "redis://:******@cache:6379/0"
 
 
 def test_the_settings_are_named_as_documented() -> None:
     assert NAMES == ("ALLMYSMS_JOURNAL_URL", "ALLMYSMS_JOURNAL_TTL", "ALLMYSMS_SEND_UNPROVEN_REDELIVERIES",
-                     "ALLMYSMS_JOURNAL_MEMORY_MB")
+                     "ALLMYSMS_JOURNAL_MEMORY_MB", "ALLMYSMS_JOURNAL_REPLICAS", "ALLMYSMS_JOURNAL_REPLICA_TIMEOUT")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -7,6 +7,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import redis
@@ -18,7 +19,7 @@ from .platform import Flow, WorkerProcess
 
 Start = Callable[..., WorkerProcess]
 BODY = {"mobileNumbers": "+33 6 12 34 56 78, 0698765432", "senderName": "MyShop", "messageText": "Hello"}
-JOURNAL_PREFIX = "allmysms:journal:v1:"
+JOURNAL_PREFIX = "allmysms:journal:v2:{b??}:"
 
 
 @dataclass
@@ -120,7 +121,7 @@ def test_validation_stays_stateless_an_invalid_message_writes_no_entry(
     flow.publish({"body": BODY}, headers={"messageId": "m-valid"})
     flow.get("message")
     written = entries(redis_url, flow)
-    assert [name.split(":")[4] for name in written] == ["m-valid"]
+    assert [name.split(":")[5] for name in written] == ["m-valid"]
     (entry,) = written.values()
     assert json.loads(entry)["state"] == "sent"
     assert b"Hello" not in entry
@@ -141,10 +142,32 @@ def test_an_unreachable_journal_sends_nothing_and_rebounds(flow: Flow, simulator
     assert flow.count("dead") == 0
 
 
+PASSWORD = "Zq7-pw-S3cr3t"
+
+
+def test_a_password_in_the_journal_url_query_is_in_no_log_line_and_no_rebound(
+        flow: Flow, simulator: AllMySmsSimulator, send_sms: Start, tmp_path: Path) -> None:
+    worker = send_sms(ALLMYSMS_JOURNAL_URL=f"unix://{tmp_path}/none.sock?db=0&password={PASSWORD}",
+                      ELASTICIO_REBOUND_INITIAL_EXPIRATION="60000")
+    flow.publish({"body": BODY}, headers={"messageId": "m-1"})
+    rebound = flow.get("rebound")
+    assert "nothing was sent" in rebound.headers["reboundReason"]
+    assert "password=******" in rebound.headers["reboundReason"]
+    assert "Send journal: shared, in Redis at unix://" in worker.text()
+    for secret in (PASSWORD, PASSWORD[:6], PASSWORD[-6:]):
+        assert secret not in worker.text()
+        assert secret not in rebound.headers["reboundReason"]
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("ALLMYSMS_JOURNAL_TTL", "60"),
     ("ALLMYSMS_SEND_UNPROVEN_REDELIVERIES", "maybe"),
     ("ALLMYSMS_JOURNAL_URL", "redis://127.0.0.1/0?socket_timeout=soon"),
+    ("ALLMYSMS_JOURNAL_URL", "redis://127.0.0.1/0?socket_timout=5"),
+    ("ALLMYSMS_JOURNAL_URL", f"redis://:{PASSWORD[:6]}#{PASSWORD[6:]}@127.0.0.1:6379/0"),
+    ("ALLMYSMS_JOURNAL_URL", f"redis://:{PASSWORD[:6]}/{PASSWORD[6:]}@127.0.0.1:6379/0"),
+    ("ALLMYSMS_JOURNAL_URL", f"redis://:{PASSWORD[:6]}?{PASSWORD[6:]}@127.0.0.1:6379/0"),
+    ("ALLMYSMS_JOURNAL_REPLICAS", "all"),
 ])
 def test_a_refused_journal_setting_is_one_fatal_line_and_exit_1(send_sms: Start, name: str, value: str) -> None:
     worker = send_sms(ready=False, **{name: value})
@@ -153,3 +176,6 @@ def test_a_refused_journal_setting_is_one_fatal_line_and_exit_1(send_sms: Start,
     assert len(fatal) == 1
     assert fatal[0]["msg"].startswith(f"{name} ")
     assert "is refused" in fatal[0]["msg"]
+    assert PASSWORD[:6] not in worker.text()
+    assert PASSWORD[6:] not in worker.text()
+    assert "Traceback" not in worker.text()
