@@ -70,9 +70,10 @@ class Context:
         return f"Context({self.settings!r})"
 
 
-def from_env(env: Mapping[str, str]) -> Context:
-    """A context for the deployment settings in ``env`` (ALLMYSMS_*); a refused value raises ConfigurationError."""
-    return Context(Settings.from_env(env))
+def from_env(env: Mapping[str, str], *, concurrency: int = 1) -> Context:
+    """A context for the deployment settings in ``env`` (ALLMYSMS_*); a refused value raises ConfigurationError.
+    ``concurrency``: how many sends may run at once (the worker's prefetch), which sizes the connection pool."""
+    return Context(Settings.from_env(env), concurrency=concurrency)
 
 
 _lock = threading.Lock()

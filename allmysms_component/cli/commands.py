@@ -9,7 +9,7 @@ import dataclasses
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +18,7 @@ import pysailor
 from pysailor.checks import validate_component
 
 from .. import context
+from ..errors import ConfigurationError
 from ..settings import Settings, deployment_env
 from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
@@ -189,13 +190,22 @@ def _every_interface(host: str) -> bool:
 
 def worker(args: argparse.Namespace) -> int:
     """The platform runtime's worker, handed this component's send journal (opened once, closed by the worker)."""
+    from pysailor.env import js_number
     from pysailor.worker import run_worker
 
     from ..journal.delivery import JournalGatekeeper, open_from_env
 
     pysailor.configure_logging(sys.stdout)  # the platform reads a step's logs on stdout, as the sailor writes them
+
+    def open_gatekeeper(env: Mapping[str, str]) -> JournalGatekeeper:
+        # The API client's pool holds every send the prefetch lets run at once (ALLMYSMS_MAX_CONNECTIONS wins).
+        prefetch = js_number(env, "ELASTICIO_RABBITMQ_PREFETCH_SAILOR", 1, high=65535)
+        with contextlib.suppress(ConfigurationError):  # a refused setting fails each message, naming it
+            context.use(context.from_env(env, concurrency=prefetch))
+        return JournalGatekeeper(open_from_env(env))
+
     # ALLMYSMS_* settings also under OIH's prefix, the worker's own ALLMYSMS_WORKER_* included
-    return run_worker(deployment_env(os.environ), lambda env: JournalGatekeeper(open_from_env(env)), args.stopped)
+    return run_worker(deployment_env(os.environ), open_gatekeeper, args.stopped)
 
 
 def service(args: argparse.Namespace) -> int:
