@@ -87,6 +87,11 @@ class OutputError(AllMySmsError, runtime.OutputError):
     may_have_been_sent = True
 
 
+class UnauthorizedCallbackError(AllMySmsError):
+    """A callback (webhook) did not carry the step's shared secret: it was refused and nothing was emitted. The
+    message never holds the secret, expected or given."""
+
+
 class MalformedResponseError(AllMySmsError):
     """AllMySMS answered something that is not the JSON its API documents."""
 

@@ -21,6 +21,7 @@ VIEW_CLASSES = frozenset({
     "CSVWriteView", "JSONataView", "RESTAPIView", "HTTPAuthView", "WebhookAuthView",
 })
 FUNCTION_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+TRIGGER_TYPES = frozenset({"polling", "webhook"})  # webhook when absent (elasticio-platform.md, section 1.4)
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
 
 
@@ -111,6 +112,11 @@ def _function(kind: str, key: str, spec: object, root: Path, report: Report) -> 
         report.errors.append(f"{where} has no title")
     if not spec.get("description"):
         report.warnings.append(f"{where} has no description")
+    trigger_type = spec.get("type")
+    if kind == "trigger" and trigger_type is not None and trigger_type not in TRIGGER_TYPES:
+        report.errors.append(f"{where}: type {trigger_type!r} is not one of {', '.join(sorted(TRIGGER_TYPES))}")
+    elif kind == "action" and trigger_type is not None:
+        report.warnings.append(f"{where}: type means nothing for an action (only triggers are polling or webhook)")
     for name, field_spec in (spec.get("fields") or {}).items():
         _field(f"{where} field {name!r}", field_spec, report)
     module = _module(where, spec.get("main"), root, report)

@@ -7,8 +7,9 @@ One client holds one connection pool; it is safe to share between threads (the p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -79,6 +80,25 @@ class AllMySmsClient:
         """The account's state and credits: the cheap call that proves credentials work."""
         body = self.transport.post(path("getInfo"), form(credentials), sends=False, secret=credentials.api_key)
         return read_info(body, credentials)
+
+    def get_pulls(self, credentials: Credentials) -> list[dict[str, Any]]:
+        """The replies AllMySMS holds (getPulls, at most ``MAX_REPLIES``), as it wrote them."""
+        from .replies import MAX_REPLIES, read_pulls
+
+        body = self.transport.post(path("getPulls"), form(credentials, limit=str(MAX_REPLIES)), sends=False,
+                                   secret=credentials.api_key)
+        return read_pulls(body, credentials)
+
+    def raw_request(self, credentials: Credentials, method: str, fields: Mapping[str, str], *,
+                    sends: bool) -> dict[str, Any]:
+        """Any v9 ``method`` with ``fields`` (checked by the caller: no credential among them), its JSON answer
+        with the key redacted. ``sends``: whether the method may send, which errors then say; never retried
+        once it may have reached AllMySMS."""
+        from .replies import read_raw
+
+        encoded = form(credentials) + ("&" + urlencode(fields) if fields else "")
+        body = self.transport.post(path(method), encoded, sends=sends, secret=credentials.api_key)
+        return read_raw(body, credentials, method, sends=sends)
 
     def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
         """The delivery reports of a campaign (none when AllMySMS has no data for it)."""
