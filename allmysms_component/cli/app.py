@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--action", default=commands.ACTION, help=f"action id in component.json (default "
                      f"{commands.ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")
+    run.add_argument("--snapshot", metavar="FILE", help="the step's snapshot (a polling trigger's memory): read "
+                     "from FILE when it exists (it wins over a fixture's), and the snapshot the run ends with "
+                     "written back to it")
     run.set_defaults(run=commands.run)
 
     check = command("verify", "check credentials", "Run the credentials check and print its result.")
@@ -178,5 +181,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away test CA (needs trustme, "
                        "from the test extra)")
+    serve.add_argument("--push-url", metavar="URL", help="push delivery reports and replies to this URL, as "
+                       "AllMySMS pushes to the URL set in its customer area (inject them with POST "
+                       "/sandbox/deliver and /sandbox/reply)")
+    serve.add_argument("--push-method", choices=("POST", "GET"), default="POST",
+                       help="POST the fields as a form (default) or add them to the URL's query (GET)")
     serve.set_defaults(run=commands.sandbox)
     return parser

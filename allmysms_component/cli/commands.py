@@ -24,14 +24,17 @@ from .codes import EXIT_ERROR, EXIT_OK, EXIT_REBOUND
 from .io import (
     UsageError,
     credentials_from_env_or_prompt,
+    hide_query,
     inline_body,
     print_json,
     read_json,
+    read_snapshot,
     received_json,
     sandbox_cfg,
     step_config,
     substitute,
     unknown_settings,
+    write_snapshot,
 )
 
 ACTION = "sendSMS"
@@ -97,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         msg, cfg, snapshot = loaded["msg"], loaded.get("cfg"), loaded.get("snapshot")
     else:
         msg, cfg = loaded, None
+    if args.snapshot:
+        snapshot = read_snapshot(args.snapshot, snapshot)
     if config_file:
         cfg = read_json(config_file)
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
@@ -111,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         sending.arm()
         execution = pysailor.execute(process, msg, cfg, snapshot)
         _print_events(execution)
+    if args.snapshot:
+        write_snapshot(args.snapshot, snapshot, execution)
     return _exit_code(execution)
 
 
@@ -149,7 +156,8 @@ def sandbox(args: argparse.Namespace) -> int:
     def show(sms: ReceivedSms) -> None:
         print_json({"received": received_json(sms)})
 
-    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show)
+    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show,
+                                  push_url=args.push_url, push_method=args.push_method)
     try:
         try:
             simulator.start()
@@ -168,6 +176,10 @@ def sandbox(args: argparse.Namespace) -> int:
               f"ALLMYSMS_API_KEY={SANDBOX_ACCOUNT.api_key} allmysms-component send ...", flush=True)
         if simulator.ca_bundle:
             print(f"  test CA: {simulator.ca_bundle} (REQUESTS_CA_BUNDLE={simulator.ca_bundle})", flush=True)
+        if args.push_url:
+            print(f"  pushes delivery reports and replies to {hide_query(args.push_url)} ({args.push_method}); "
+                  f"inject them: curl -d phoneNumber=33612345678 -d message=Yes {simulator.url}/sandbox/reply, "
+                  f"curl -d smsId=<id> -d status=1 {simulator.url}/sandbox/deliver", flush=True)
         print("Ctrl-C stops it.", flush=True)
         # A SIGTERM (kill, docker stop) stops it like Ctrl-C, at any point: connections closed, the throw-away
         # CA file removed (main turns SIGTERM into KeyboardInterrupt).

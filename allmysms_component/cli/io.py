@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from pysailor import Descriptor, json_text
 
@@ -111,6 +112,41 @@ def credentials_from_env_or_prompt() -> dict[str, str]:
         raise UsageError("no credentials: set ALLMYSMS_LOGIN and ALLMYSMS_API_KEY (blank for trial mode), or "
                          "run from a terminal to be asked, or use --sandbox")
     return {"login": login or "", "apiKey": api_key or ""}
+
+
+def read_snapshot(path: str, default: Any) -> Any:
+    """``run --snapshot``: the snapshot in the file, or ``default`` (the fixture's) when there is no file yet."""
+    if not Path(path).exists():
+        return default
+    snapshot = read_json(path)
+    if not isinstance(snapshot, dict):
+        raise UsageError(f"{path} must hold the step's snapshot, a JSON object")
+    return snapshot
+
+
+def write_snapshot(path: str, snapshot: Any, execution: Any) -> None:
+    """``run --snapshot``: the snapshot the run ends with, as the platform keeps it (``snapshot`` replaces,
+    ``updateSnapshot`` merges), written to the file (replaced atomically)."""
+    current = dict(snapshot) if isinstance(snapshot, dict) else {}
+    for event in execution.events:
+        if event.name == "snapshot":
+            current = dict(event.payload) if isinstance(event.payload, dict) else {}
+        elif event.name == "updateSnapshot" and isinstance(event.payload, dict):
+            current.update(event.payload)
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        raise UsageError(f"cannot write the snapshot to {path}: {exc.strerror or exc}") from None
+
+
+def hide_query(url: str) -> str:
+    """A URL as the command line shows it: its query (where a shared secret goes) and any password hidden."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=netloc, query="..." if parts.query else "", fragment=""))
 
 
 def received_json(sms: Any) -> dict[str, Any]:

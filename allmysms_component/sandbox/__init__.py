@@ -51,6 +51,9 @@ Transport
     number, "3" (transmitted to operator) by default, until :meth:`AllMySmsSimulator.deliver` sets 1
     delivered, 2 not delivered, 4 message rejected or 5 SMS rejected. ``{"status": "0"}`` (no data) for an
     unknown campaign and for one whose SMS have not gone out (still scheduled, or cancelled).
+``getPulls``
+    ``{"mos": [{"phoneNumber", "id", "campaignId", "message", "receptionDate"}]}``: the account's replies,
+    oldest first, the most recent ``limit`` (default 1000); :meth:`AllMySmsSimulator.reply` adds one.
 ``deleteCampaign``
     ``campId`` of a pending campaign -> ``{"status": "OK"}``, credits refunded. Otherwise (the real refusals
     are undocumented) ``{"status": "KO", "statusText": "Unknown campaign" | "Campaign already sent" |
@@ -67,6 +70,12 @@ carry counts septets (extension characters twice): 1 part up to 160, else parts 
 counts UTF-16 code units: 1 part up to 70, else parts of 67. A part never splits an extension character's
 two septets or a surrogate pair: one that does not fit starts the next part (67 emoji are 3 parts, not 2).
 
+Pushes: with ``push_url``, :meth:`AllMySmsSimulator.deliver` and :meth:`AllMySmsSimulator.reply` push the
+delivery report or the reply to that URL (a POSTed form, or the query of a GET), as AllMySMS pushes to the URL
+set in its customer area, and record the receiver's answer in ``pushes`` (``replies`` has the fields). Over
+HTTP, for a simulator in another process: POST ``/sandbox/reply`` (``phoneNumber``, ``message``, optional
+``login``, ``smsId``) and ``/sandbox/deliver`` (``smsId``, ``status``).
+
 Faults (:meth:`AllMySmsSimulator.inject`) make the next requests slow, answer an HTTP error or a non-JSON
 page, or drop the connection, with or without the SMS being recorded: what a client's retry logic must
 survive without sending an SMS twice.
@@ -79,10 +88,11 @@ Usage::
         requests.post(f"{sim.url}/http/9.0/sendSms/", data=data, timeout=10)
         assert sim.received[0].phone_number == "33612345678"
 
-Command line: ``allmysms-component sandbox --port 8080 [--tls]`` serves until Ctrl-C.
+Command line: ``allmysms-component sandbox --port 8080 [--tls] [--push-url URL]`` serves until Ctrl-C.
 """
 
 from .faults import Fault
+from .push import RecordedPush
 from .rules import SANDBOX_ACCOUNT, TRIAL_ACCOUNT, Account, CampaignState, ReceivedSms
 from .simulator import AllMySmsSimulator, RecordedRequest
 
@@ -94,5 +104,6 @@ __all__ = [
     "CampaignState",
     "Fault",
     "ReceivedSms",
+    "RecordedPush",
     "RecordedRequest",
 ]

@@ -13,7 +13,9 @@ from http import HTTPStatus
 from typing import Any
 
 from .campaigns import Campaigns
+from .replies import Mo, pulls_json, report_fields
 from .rules import (
+    DATE_FORMAT,
     SANDBOX_ACCOUNT,
     STATUS_TEXTS,
     TRANSMITTED,
@@ -71,6 +73,7 @@ class SimulatedApi:
         self.content_type = content_type
         self.on_receive = on_receive
         self.received: list[ReceivedSms] = []
+        self.replies: list[Mo] = []
         self.clock = clock
         outcomes = {normalise_number(number) or number: ack_status(status) for number, status in delivery.items()}
         self.campaigns = Campaigns(lambda number: outcomes.get(number, TRANSMITTED))
@@ -84,10 +87,27 @@ class SimulatedApi:
         with self.lock:
             self.received.clear()
             self.campaigns.clear()
+            self.replies.clear()
 
-    def deliver(self, sms_id: str, status: int | str) -> None:
+    def deliver(self, sms_id: str, status: int | str) -> dict[str, str]:
+        """Set an SMS's delivery report; the report's callback fields."""
         with self.lock:
             self.campaigns.deliver(sms_id, status, self.now())
+            return report_fields(self.campaigns.sms[sms_id], self.campaigns.acks[sms_id])
+
+    def add_reply(self, phone_number: str, message: str, *, login: str, sms_id: str | None) -> Mo:
+        """Record a reply from ``phone_number`` to ``login``'s account (to the SMS ``sms_id``, when given)."""
+        with self.lock:
+            if login not in self.accounts:
+                raise KeyError(f"no account has the login {login!r}")
+            answered = self.campaigns.sms.get(sms_id or "")
+            if sms_id and answered is None:
+                raise KeyError(f"no SMS has the id {sms_id!r}")
+            mo = Mo(str(uuid.uuid4()), login, normalise_number(phone_number) or phone_number, message,
+                    self.now().strftime(DATE_FORMAT), answered.campaign_id if answered else "",
+                    sms_id or "")
+            self.replies.append(mo)
+        return mo
 
     def release_due(self) -> list[str]:
         with self.lock:
@@ -105,6 +125,7 @@ class SimulatedApi:
             "getInfo": self.get_info,
             "getAcks": self.get_acks,
             "deleteCampaign": self.delete_campaign,
+            "getPulls": self.get_pulls,
         }
         method = methods.get(endpoint)
         if method is None:
@@ -175,6 +196,11 @@ class SimulatedApi:
         account = self.authenticate(params)
         with self.lock:
             return self.campaigns.acks_json(account.login, params.get("campId", ""))
+
+    def get_pulls(self, params: Mapping[str, str]) -> dict[str, Any]:
+        account = self.authenticate(params)
+        with self.lock:
+            return pulls_json(self.replies, account.login, params)
 
     def delete_campaign(self, params: Mapping[str, str]) -> dict[str, Any]:
         account = self.authenticate(params)

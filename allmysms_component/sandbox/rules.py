@@ -11,7 +11,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 API_PATH = "/http/9.0/"
-ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign"})
+ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign", "getPulls"})
 CREDITS_PER_PART = 15
 
 STATUS_TEXTS = {

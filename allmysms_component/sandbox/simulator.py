@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import re
 import ssl
@@ -18,9 +19,12 @@ from types import TracebackType
 
 from .backend import Reply, SimulatedApi, text_reply
 from .faults import Fault, FaultQueue
-from .rules import API_PATH, ENDPOINTS, Account, CampaignState, ReceivedSms
+from .push import RecordedPush, push
+from .rules import API_PATH, ENDPOINTS, SANDBOX_ACCOUNT, Account, CampaignState, ReceivedSms
 from .server import Server
 
+# POST phoneNumber, message (login, smsId) to inject a reply; smsId, status to set a delivery report.
+HOOKS = ("/sandbox/reply", "/sandbox/deliver")
 _PATH = re.compile(re.escape(API_PATH) + r"(?P<method>[A-Za-z]+)/?")
 
 
@@ -41,7 +45,9 @@ class AllMySmsSimulator:
     them from tests directly. Account credits are the simulator's own copies: use :meth:`account`.
     ``clock`` is the API's time (aware; a test moves it to make a scheduled campaign due); ``delivery`` maps
     a number to the delivery report its SMS gets when it goes out: 1-5 or delivered, failed, pending,
-    message_rejected, rejected (default pending, i.e. 3 "transmitted to operator").
+    message_rejected, rejected (default pending, i.e. 3 "transmitted to operator"). ``push_url``: where
+    :meth:`deliver` and :meth:`reply` push the delivery report or the reply, as AllMySMS pushes to the URL set
+    in its customer area (``push_method`` POST: a form; GET: the query), recorded in ``pushes``.
     """
 
     def __init__(
@@ -57,12 +63,19 @@ class AllMySmsSimulator:
         on_receive: Callable[[ReceivedSms], None] | None = None,
         clock: Callable[[], datetime] | None = None,
         delivery: Mapping[str, int | str] | None = None,
+        push_url: str | None = None,
+        push_method: str = "POST",
     ) -> None:
         self.api = SimulatedApi(accounts, blacklist=blacklist, max_message_length=max_message_length,
                                 content_type=content_type, on_receive=on_receive,
                                 clock=clock or _utc_now, delivery=delivery or {})
         self.received: list[ReceivedSms] = self.api.received
         self.requests: list[RecordedRequest] = []
+        self.pushes: list[RecordedPush] = []
+        self.push_url = push_url
+        if push_method not in ("GET", "POST"):
+            raise ValueError(f"push_method must be GET or POST, not {push_method!r}")
+        self.push_method = push_method
         self._host = host
         self._port = port
         self._tls = tls
@@ -165,8 +178,25 @@ class AllMySmsSimulator:
 
     def deliver(self, sms_id: str, status: int | str = 1) -> None:
         """Set the delivery report getAcks answers for ``sms_id``: 1 delivered ... 5 SMS rejected, or a name
-        (delivered, failed, pending, message_rejected, rejected). KeyError for an SMS not gone out."""
-        self.api.deliver(sms_id, status)
+        (delivered, failed, pending, message_rejected, rejected). KeyError for an SMS not gone out. With a
+        ``push_url``, the report is pushed there before this returns."""
+        fields = self.api.deliver(sms_id, status)
+        self._push("report", fields)
+
+    def reply(self, phone_number: str, message: str, *, login: str = SANDBOX_ACCOUNT.login,
+              sms_id: str | None = None) -> str:
+        """A reply from ``phone_number`` reaches ``login``'s account (answering the SMS ``sms_id``, when given):
+        getPulls lists it, and with a ``push_url`` it is pushed there before this returns. Its id (smsMoId)."""
+        mo = self.api.add_reply(phone_number, message, login=login, sms_id=sms_id)
+        self._push("reply", mo.push_fields())
+        return mo.sms_mo_id
+
+    def _push(self, kind: str, fields: dict[str, str]) -> None:
+        if self.push_url is None:
+            return
+        pushed = push(self.push_url, self.push_method, kind, fields)
+        with self._lock:
+            self.pushes.append(pushed)
 
     def release_due(self) -> list[str]:
         """Send the scheduled campaigns whose DATE has come by ``clock`` (every request does this first);
@@ -181,6 +211,8 @@ class AllMySmsSimulator:
 
     def handle(self, method: str, path: str, params: Mapping[str, str] | None) -> Reply | None:
         """Record the request, apply a pending fault, and answer it (None: close without answering)."""
+        if path.rstrip("/") in HOOKS and params is not None:
+            return self._hook(path.rstrip("/"), params)
         endpoint = _endpoint(path)
         if params is None:
             self._record(RecordedRequest(method, endpoint, None, None))
@@ -189,6 +221,20 @@ class AllMySmsSimulator:
         self._record(RecordedRequest(method, endpoint, params.get("login"), fault.name if fault else None))
         reply = self.api.answer(endpoint, params) if fault is None or fault.process else None
         return reply if fault is None else fault.apply(reply, self._stopped)
+
+    def _hook(self, hook: str, params: Mapping[str, str]) -> Reply:
+        """The test hooks over HTTP, for a simulator in another process (``allmysms-component sandbox``)."""
+        try:
+            if hook == HOOKS[0]:
+                answer = {"smsMoId": self.reply(params.get("phoneNumber", ""), params.get("message", ""),
+                                                login=params.get("login") or SANDBOX_ACCOUNT.login,
+                                                sms_id=params.get("smsId") or None)}
+            else:
+                self.deliver(params.get("smsId", ""), params.get("status", "1"))
+                answer = {"delivered": params.get("smsId", "")}
+        except (KeyError, ValueError) as exc:
+            return Reply(HTTPStatus.NOT_FOUND, "application/json", json.dumps({"error": str(exc)}).encode())
+        return Reply(HTTPStatus.OK, "application/json", json.dumps(answer).encode())
 
     def connection_accepted(self) -> None:
         with self._lock:
