@@ -105,7 +105,7 @@ class ActionSchema:
     def _describe(self, key: str, keyword: str, value: Any, message: str) -> str:
         label, spec = self.label(key), self.properties[key]
         if keyword == "type":
-            return f"{label} must be text, not {type_name(value)}"
+            return f"{label} must be {_expected(spec.get('type'))}, not {type_name(value)}"
         if keyword == "minLength":
             return f"{label} is empty"
         if keyword == "maxLength":
@@ -114,6 +114,16 @@ class ActionSchema:
             shown = value if len(value) <= 20 else value[:20] + "..."
             return f"{label} {shown!r} is not allowed; allowed: {spec.get('description') or _mismatch(spec)}"
         return f"{label}: {message}"
+
+
+_SCHEMA_TYPE_NAMES = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true/false",
+                      "object": "an object", "array": "a list", "null": "null"}
+
+
+def _expected(types: object) -> str:
+    """A schema's ``type`` in words: "text", "an object or null"."""
+    names = [_SCHEMA_TYPE_NAMES.get(str(t), str(t)) for t in (types if isinstance(types, list) else [types])]
+    return " or ".join(names) if names else "text"
 
 
 def draft4(schema: Any) -> Any:

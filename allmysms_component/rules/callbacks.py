@@ -67,10 +67,11 @@ def kind_of(fields: Mapping[str, Any]) -> str | None:
 
 
 def event(fields: Mapping[str, Any], kind: str | None = None) -> dict[str, Any]:
-    """One report or reply as the triggers emit it; InvalidInputError (naming what was expected) when ``fields``
-    are neither and ``kind`` does not say."""
-    kind = kind or kind_of(fields)
-    if kind is None:
+    """One report or reply as the triggers emit it (``kind``: what the fields are known to be, else read from
+    them); InvalidInputError, naming what was expected, when ``fields`` have none of a report's or a reply's."""
+    detected = kind_of(fields)
+    kind = kind or detected
+    if kind is None or detected is None:
         present = ", ".join(sorted(str(key) for key in fields if key != SECRET_PARAM)[:10]) or "none"
         raise InvalidInputError([f"the callback is neither an AllMySMS delivery report (smsId, status, ...) nor a "
                                  f"reply (smsMoId, message, ...); its fields: {clip(present, TEXT_MAX)}"])
