@@ -18,6 +18,8 @@ from allmysms_component.errors import (
     InvalidInputError,
     OutcomeUnknownError,
 )
+from allmysms_component.journal.delivery import JournalGatekeeper, open_from_env
+from pysailor.sending import Delivery, use
 
 from .conftest import API_KEY, BASE, INFO, answer
 from .feature_support import CFG, form, message
@@ -127,3 +129,32 @@ def test_an_error_event_never_holds_the_key(api: responses.RequestsMock) -> None
     assert error is not None
     assert "HTTP 500" in error.payload["message"]
     assert API_KEY not in json.dumps(error.payload)
+
+
+def journaled(api: responses.RequestsMock, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message run twice as the worker runs it, the second time redelivered, behind the send journal."""
+    keeper = JournalGatekeeper(open_from_env({}))
+    outputs = []
+    try:
+        for redelivered in (False, True):
+            gate = keeper.gate(Delivery("flow-1/step_2", "msg-1", "digest-1", redelivered))
+            with use(gate):
+                outputs.append(process(message(body), CFG))
+            gate.finish()
+    finally:
+        keeper.close()
+    return outputs
+
+
+def test_a_redelivered_raw_call_that_may_send_replays_its_output_without_a_second_request(
+        api: responses.RequestsMock) -> None:
+    api.post(SUBACCOUNT, json={"status": "1"})
+    first, again = journaled(api, {"method": "createSubAccount", "fields": {"accountData": "{}"}})
+    assert again == first
+    assert len(api.calls) == 1
+
+
+def test_a_redelivered_raw_call_known_to_send_nothing_is_simply_made_again(api: responses.RequestsMock) -> None:
+    api.post(STATS, json=answer("raw_campaign_stats"))
+    journaled(api, {"method": "getCampaignStats"})
+    assert len(api.calls) == 2
