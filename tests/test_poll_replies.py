@@ -154,3 +154,10 @@ def test_logs_hold_neither_numbers_nor_texts(api: responses.RequestsMock, caplog
     assert "2 listed, 2 new" in caplog.text
     for secret in ("33612345678", "33698765432", "Oui merci", API_KEY):
         assert secret not in caplog.text
+
+
+def test_a_reply_with_an_empty_text_is_still_a_reply(api: responses.RequestsMock) -> None:
+    api.post(PULLS, json={"mos": [{"id": 42, "phoneNumber": "33612345678", "message": "",
+                                   "receptionDate": "2026-11-26 10:00:00"}]})
+    [reply] = Poller({**CFG, "firstPoll": "pending"}).poll()
+    assert (reply["smsMoId"], reply["message"]) == ("42", None)

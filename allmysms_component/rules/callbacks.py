@@ -70,6 +70,8 @@ def event(fields: Mapping[str, Any], kind: str | None = None) -> dict[str, Any]:
     """One report or reply as the triggers emit it (``kind``: what the fields are known to be, else read from
     them); InvalidInputError, naming what was expected, when ``fields`` have none of a report's or a reply's."""
     detected = kind_of(fields)
+    if detected is None and kind == REPLY and _first(fields, "smsMoId") is not None:
+        detected = REPLY  # a listed reply with an id but an empty text (getPulls's ``id``)
     kind = kind or detected
     if kind is None or detected is None:
         present = ", ".join(sorted(str(key) for key in fields if key != SECRET_PARAM)[:10]) or "none"
