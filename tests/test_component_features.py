@@ -96,3 +96,15 @@ def test_the_validator_still_warns_about_a_missing_output(tmp_path: Path) -> Non
     (tmp_path / "allmysms_component").symlink_to(ROOT / "allmysms_component")
     report = validate_component(tmp_path / "component.json")
     assert report.warnings == ["action 'checkCredits' metadata.out is missing"]
+
+
+def test_the_validator_refuses_a_trigger_type_the_platform_does_not_know(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(DATA))
+    data["triggers"]["pollReplies"]["type"] = "cron"
+    data["actions"]["checkCredits"]["type"] = "polling"
+    (tmp_path / "component.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "allmysms_component").symlink_to(ROOT / "allmysms_component")
+    report = validate_component(tmp_path / "component.json")
+    assert report.errors == ["trigger 'pollReplies': type 'cron' is not one of polling, webhook"]
+    assert report.warnings == ["action 'checkCredits': type means nothing for an action (only triggers are "
+                               "polling or webhook)"]

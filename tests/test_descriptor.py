@@ -162,8 +162,11 @@ def test_no_env_var_is_required() -> None:
     assert all(spec.get("required") is not True for spec in _data()["envVars"].values())
 
 
-def test_component_has_no_triggers() -> None:
-    assert not _data().get("triggers")
+def test_the_triggers_are_a_webhook_and_a_poll_with_outputs_and_no_mapped_input() -> None:
+    triggers = _data()["triggers"]
+    assert {key: spec["type"] for key, spec in triggers.items()} == {"receiveReportsAndReplies": "webhook",
+                                                                     "pollReplies": "polling"}
+    assert all("in" not in spec["metadata"] and spec["metadata"]["out"]["properties"] for spec in triggers.values())
 
 
 # --- validate: valid input ---------------------------------------------------------------------------------
