@@ -107,3 +107,17 @@ def test_an_http_hook_injects_a_reply_into_a_simulator_in_another_process(deploy
         assert unknown.status_code == 404
     [reply] = received(receiver, {})
     assert (reply["phoneNumber"], reply["smsMoId"]) == ("33698765432", answer.json()["smsMoId"])
+
+
+def test_the_simulators_get_pulls_lists_the_most_recent_replies_of_the_account_oldest_first() -> None:
+    import requests
+
+    with AllMySmsSimulator() as simulator:
+        for text in ("one", "two", "three"):
+            simulator.reply("0612345678", text)
+        simulator.reply("0612345678", "someone else's", login="trial")
+        form = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key, "limit": "2"}
+        mos = requests.post(f"{simulator.url}/http/9.0/getPulls/", data=form, timeout=10).json()["mos"]
+        refused = requests.post(f"{simulator.url}/http/9.0/getPulls/", data={**form, "apiKey": "x"}, timeout=10)
+    assert [(mo["message"], mo["phoneNumber"]) for mo in mos] == [("two", "33612345678"), ("three", "33612345678")]
+    assert refused.json()["status"] == 102

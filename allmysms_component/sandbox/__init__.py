@@ -72,7 +72,7 @@ two septets or a surrogate pair: one that does not fit starts the next part (67 
 
 Pushes: with ``push_url``, :meth:`AllMySmsSimulator.deliver` and :meth:`AllMySmsSimulator.reply` push the
 delivery report or the reply to that URL (a POSTed form, or the query of a GET), as AllMySMS pushes to the URL
-set in its customer area, and record the receiver's answer in ``pushes`` (``replies`` has the fields). Over
+set in its customer area, and record each push (its fields, the receiver's answer) in ``pushes``. Over
 HTTP, for a simulator in another process: POST ``/sandbox/reply`` (``phoneNumber``, ``message``, optional
 ``login``, ``smsId``) and ``/sandbox/deliver`` (``smsId``, ``status``).
 
