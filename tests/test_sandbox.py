@@ -328,9 +328,9 @@ def test_deliver_refuses_unknown_ids_and_statuses(sim: AllMySmsSimulator, http: 
 
 
 def test_an_unknown_path_answers_404_and_is_recorded_raw(sim: AllMySmsSimulator, http: requests.Session) -> None:
-    response = http.post(f"{sim.url}/http/9.0/getPulls/", data=LOGIN, timeout=TIMEOUT)
+    response = http.post(f"{sim.url}/http/9.0/sendMms/", data=LOGIN, timeout=TIMEOUT)
     assert response.status_code == 404
-    assert sim.requests == [RecordedRequest("POST", "/http/9.0/getPulls/", "sandbox", None)]
+    assert sim.requests == [RecordedRequest("POST", "/http/9.0/sendMms/", "sandbox", None)]
 
 
 # --- Faults ---
