@@ -121,8 +121,9 @@ _SCHEMA_TYPE_NAMES = {"string": "text", "number": "a number", "integer": "a whol
 
 
 def _expected(types: object) -> str:
-    """A schema's ``type`` in words: "text", "an object or null"."""
-    names = [_SCHEMA_TYPE_NAMES.get(str(t), str(t)) for t in (types if isinstance(types, list) else [types])]
+    """A schema's ``type`` in words ("text", "an object"); null is left unsaid, as an optional field's empty value."""
+    listed = [str(t) for t in (types if isinstance(types, list) else [types]) if t is not None]
+    names = [_SCHEMA_TYPE_NAMES.get(t, t) for t in listed if t != "null"]
     return " or ".join(names) if names else "text"
 
 

@@ -83,7 +83,7 @@ def test_fields_that_are_not_scalars_or_that_set_the_credentials_are_refused(api
 
 
 def test_fields_that_are_not_an_object_are_refused(api: responses.RequestsMock) -> None:
-    with pytest.raises(InvalidInputError, match=r"Fields \(fields\) must be an object or null, not text"):
+    with pytest.raises(InvalidInputError, match=r"Fields \(fields\) must be an object, not text"):
         raw({"method": "getInfo", "fields": "campId=1"})
 
 
