@@ -16,7 +16,7 @@ import requests
 
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
 
-from .feature_support import future
+from .conftest import future
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"

@@ -13,7 +13,7 @@ from typing import Any
 
 from allmysms_component.rules.schedule import PARIS
 
-from .feature_support import future
+from .conftest import future
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"

@@ -18,21 +18,15 @@ import pysailor as runtime
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ApiRejectedError, InvalidInputError, OutcomeUnknownError
 from allmysms_component.rules.text import count_segments, prepare
-from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
+from allmysms_component.sandbox import AllMySmsSimulator
 from allmysms_component.sandbox.rules import sms_parts
 from pysailor import execute, new_message
 
-from .conftest import API_KEY, Deploy
+from .conftest import CFG, SANDBOX_CFG, Deploy, message
 
 SEND = "https://api.allmysms.com/http/9.0/sendSms/"
-CFG = {"login": "me", "apiKey": API_KEY}
-SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
 REFUSED_BY_THE_API = "33600000666"
 PLATFORM_LIMIT = 10_485_760  # bytes, the sailor's OUTGOING_MESSAGE_SIZE_LIMIT
-
-
-def message(numbers: str = "33612345678", text: str = "Hello") -> dict[str, Any]:
-    return {"id": "msg-1", "body": {"mobileNumbers": numbers, "senderName": "MyShop", "messageText": text}}
 
 
 def answer(sent: list[str], *, refused: str = "", status: int = 100, **fields: Any) -> dict[str, Any]:
