@@ -1,5 +1,6 @@
-"""The command line where a user or bad luck used to break it: placeholders in a message, unprintable output,
-interrupts during a send, the simulator that cannot start, a missing file. Child processes, real sockets."""
+"""How the command line fails, or refuses to: placeholders in a message sent as typed, unprintable output
+escaped, interrupts during a send, a simulator that cannot start, a missing file: one line and the exit code its
+help documents, never a traceback. Child processes, real sockets."""
 
 from __future__ import annotations
 
