@@ -234,7 +234,8 @@ def amqp_loop() -> Iterator[Loop]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis named by ALLMYSMS_TEST_REDIS_URL, or a private redis-server for the session, whose journal
-    markers say it has lost nothing for a month (as for a new deployment's Redis: README, "Running the Redis")."""
+    markers say it has lost nothing for a month (as for a new deployment's Redis: docs/journal.md,
+    "Running the Redis")."""
     with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
         trust_since_long_ago(url)
         yield url

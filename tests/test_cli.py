@@ -267,7 +267,8 @@ def test_run_refuses_an_unusable_inline_body_in_one_line(args: list[str], says: 
 
 
 def test_a_persistent_sandbox_keeps_a_scheduled_campaign_between_runs() -> None:
-    """The README's walkthrough: one simulator, then send, read and cancel in three commands."""
+    """The walkthrough in docs/developing.md ("Every action on one simulator"): one simulator, then send, read
+    and cancel in three commands."""
     server = subprocess.Popen([SCRIPT, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert server.stdout is not None
