@@ -152,7 +152,7 @@ def test_an_interrupt_after_the_request_reached_the_api_says_the_sms_may_have_be
             child.kill()
             child.wait(TIMEOUT)
 
-    assert child.returncode == 4
+    assert child.returncode == 4, stderr  # what the command said, should it ever end otherwise
     [line] = plain_lines(stderr)
     assert "may have been sent" in line
     assert b"Traceback" not in stderr
