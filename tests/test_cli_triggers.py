@@ -12,7 +12,8 @@ import requests
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
 from .callback_receiver import Receiver
-from .test_cli_features import ROOT, SCRIPT, cli, documents, write
+from .test_cli import ROOT, SCRIPT, cli, write
+from .test_cli import events as documents
 
 SECRET = "cli-shared-secret"
 SANDBOX_ENV = {"ALLMYSMS_LOGIN": SANDBOX_ACCOUNT.login, "ALLMYSMS_API_KEY": SANDBOX_ACCOUNT.api_key}

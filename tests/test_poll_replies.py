@@ -14,8 +14,7 @@ import pysailor
 from allmysms_component.errors import AuthenticationError, ConfigurationError, MalformedResponseError
 from allmysms_component.triggers.poll_replies import MAX_SEEN, process
 
-from .conftest import API_KEY, BASE, answer
-from .feature_support import CFG, form
+from .conftest import API_KEY, BASE, CFG, answer, form
 
 PULLS = f"{BASE}/http/9.0/getPulls/"
 TICK = {"id": "tick-1", "body": {}, "headers": {}}

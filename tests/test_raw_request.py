@@ -21,15 +21,14 @@ from allmysms_component.errors import (
 from allmysms_component.journal.delivery import JournalGatekeeper, open_from_env
 from pysailor.sending import Delivery, use
 
-from .conftest import API_KEY, BASE, INFO, answer
-from .feature_support import CFG, form, message
+from .conftest import API_KEY, BASE, CFG, INFO, answer, form, message
 
 STATS = f"{BASE}/http/9.0/getCampaignStats/"
 SUBACCOUNT = f"{BASE}/http/9.0/createSubAccount/"
 
 
 def raw(body: dict[str, Any], cfg: dict[str, Any] = CFG) -> dict[str, Any]:
-    out: dict[str, Any] = process(message(body), cfg)["body"]
+    out: dict[str, Any] = process(message(body=body), cfg)["body"]
     return out
 
 
@@ -124,7 +123,7 @@ def test_the_answer_of_a_method_that_may_send_says_so(api: responses.RequestsMoc
 
 def test_an_error_event_never_holds_the_key(api: responses.RequestsMock) -> None:
     api.post(STATS, status=500, body=f"boom {API_KEY}")
-    execution = pysailor.execute(process, message({"method": "getCampaignStats"}), CFG)
+    execution = pysailor.execute(process, message(body={"method": "getCampaignStats"}), CFG)
     error = execution.first("error")
     assert error is not None
     assert "HTTP 500" in error.payload["message"]
@@ -139,7 +138,7 @@ def journaled(api: responses.RequestsMock, body: dict[str, Any]) -> list[dict[st
         for redelivered in (False, True):
             gate = keeper.gate(Delivery("flow-1/step_2", "msg-1", "digest-1", redelivered))
             with use(gate):
-                outputs.append(process(message(body), CFG))
+                outputs.append(process(message(body=body), CFG))
             gate.finish()
     finally:
         keeper.close()

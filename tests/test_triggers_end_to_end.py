@@ -16,8 +16,7 @@ from allmysms_component.triggers.poll_replies import process as poll
 from allmysms_component.triggers.receive_reports_and_replies import process as receive
 
 from .callback_receiver import Receiver
-from .conftest import Deploy
-from .feature_support import SANDBOX_CFG, sms
+from .conftest import SANDBOX_CFG, Deploy, message
 
 SECRET = "a-long-random-shared-secret"
 
@@ -45,7 +44,7 @@ def test_a_pushed_delivery_report_links_back_to_the_platform_message_that_sent_i
         deployment: Deploy, receiver: Receiver, method: str) -> None:
     simulator = pushing_simulator(deployment, receiver.url(f"secret={SECRET}"), method)
     try:
-        sent = send(sms(numbers="0612345678"), SANDBOX_CFG)["body"]
+        sent = send(message("0612345678"), SANDBOX_CFG)["body"]
         simulator.deliver(sent["smsIds"][0]["smsId"], "delivered")
     finally:
         simulator.stop()
@@ -64,12 +63,12 @@ def test_a_pushed_reply_reaches_the_flow_and_a_wrong_secret_does_not(deployment:
                                                                      receiver: Receiver) -> None:
     simulator = pushing_simulator(deployment, receiver.url("secret=not-the-one"))
     try:
-        sent = send(sms(), SANDBOX_CFG)["body"]
+        sent = send(message(), SANDBOX_CFG)["body"]
         mo_id = simulator.reply("+33 6 12 34 56 78", "Oui", sms_id=sent["smsIds"][0]["smsId"])
     finally:
         simulator.stop()
-    message = receiver.callbacks[0].as_webhook_message()
-    execution = pysailor.execute(receive, message, {"sharedSecret": SECRET})
+    callback = receiver.callbacks[0].as_webhook_message()
+    execution = pysailor.execute(receive, callback, {"sharedSecret": SECRET})
     assert execution.first("error") is not None
     assert execution.first("data") is None
     [reply] = received(receiver, {})  # without a secret configured, the same callback is accepted

@@ -15,6 +15,8 @@ import pysailor
 from allmysms_component.errors import InvalidInputError, UnauthorizedCallbackError
 from allmysms_component.triggers.receive_reports_and_replies import process
 
+from .conftest import message
+
 CALLBACKS = Path(__file__).parent / "data" / "callbacks"
 SECRET = "s3cr3t-Sh4red-With-AllMySMS"
 WITH_SECRET = {"sharedSecret": SECRET}
@@ -26,11 +28,11 @@ def callback(scenario: str) -> dict[str, Any]:
     return loaded
 
 
-def webhook(body: object, query: dict[str, str] | None = None, method: str = "POST") -> dict[str, Any]:
+def webhook(body: dict[str, Any], query: dict[str, str] | None = None, method: str = "POST") -> dict[str, Any]:
     """The message the platform's webhook hands the trigger: the parsed body (for a GET, the query), the query
     parameters, the request's headers."""
-    return {"id": "hook-1", "body": body, "query": query or {}, "method": method,
-            "headers": {"content-type": "application/x-www-form-urlencoded"}, "attachments": {}, "metadata": {}}
+    return {**message(message_id="hook-1", body=body), "query": query or {}, "method": method,
+            "headers": {"content-type": "application/x-www-form-urlencoded"}}
 
 
 def events(msg: dict[str, Any], cfg: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..errors import MalformedResponseError, consequence
 from ..rules.account import Credentials
-from .answer import redact
-from .wire import as_int, rejection
+from .answer import as_int, redact, scalar
+from .wire import rejection
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def read_pulls(body: Mapping[str, Any], credentials: Credentials) -> list[dict[s
         log.warning("AllMySMS answered %d reply(ies) that are not objects; left out", len(mos) - len(entries))
     key = credentials.api_key
     return [{str(name): redact(value, key) if isinstance(value, str) else value
-             for name, value in entry.items() if _scalar(value)} for entry in entries[:MAX_REPLIES]]
+             for name, value in entry.items() if scalar(value)} for entry in entries[:MAX_REPLIES]]
 
 
 def read_raw(body: Mapping[str, Any], credentials: Credentials, method: str, *, sends: bool) -> dict[str, Any]:
@@ -61,7 +61,3 @@ def _redacted(value: Any, key: str, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_redacted(item, key, depth + 1) for item in value]
     return value
-
-
-def _scalar(value: object) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
