@@ -105,7 +105,9 @@ class ActionSchema:
     def _describe(self, key: str, keyword: str, value: Any, message: str) -> str:
         label, spec = self.label(key), self.properties[key]
         if keyword == "type":
-            return f"{label} must be text, not {type_name(value)}"
+            types = spec.get("type")
+            what = "a list" if types == "array" or (isinstance(types, list) and "array" in types) else "text"
+            return f"{label} must be {what}, not {type_name(value)}"
         if keyword == "minLength":
             return f"{label} is empty"
         if keyword == "maxLength":

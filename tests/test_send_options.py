@@ -26,6 +26,7 @@ from .feature_support import (
 )
 
 # What 1.0.0 posted for sms("Hello") with CFG: the form fields in this order, smsData byte for byte.
+ONLY_WHEN_USED = {"reasons", "perRecipient", "segmentsTotal"}  # issue 19's output keys: absent from a plain send
 PLAIN_SMS_DATA = '{"DATA":{"MESSAGE":"Hello","TPOA":"MyShop","SMS":[{"MOBILEPHONE":"33612345678"}],"CLIMSGID":"msg-1"}}'
 PLAIN_BODY = urlencode({"login": "me", "apiKey": API_KEY, "returnformat": "json", "smsData": PLAIN_SMS_DATA})
 # What 1.0.0 answered for it (with the sendsms_sent_one answer): every key, every value.
@@ -91,7 +92,7 @@ def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.
     api.post(SEND, json=answer("send_sent_one"))
     body = process(sms(), CFG)["body"]
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
-    assert set(body) == set(schema["properties"])
+    assert set(body) == set(schema["properties"]) - ONLY_WHEN_USED
     assert list(Draft3Validator(schema).iter_errors(body)) == []
 
 

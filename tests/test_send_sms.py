@@ -22,6 +22,7 @@ from allmysms_component.settings import Settings
 from .conftest import API_KEY, SEND, TRIAL_API_KEY, Deploy, answer, form_of, sent_to_everyone
 
 CFG = {"login": "me", "apiKey": API_KEY}
+ONLY_WHEN_USED = {"reasons", "perRecipient", "segmentsTotal"}  # issue 19's output keys: absent from a plain send
 
 
 def message(numbers: object = "33612345678", sender: object = "MyShop", text: object = "Hello",
@@ -43,7 +44,7 @@ def test_output_body_is_valid_against_metadata_out(api: responses.RequestsMock) 
     out = process(message(), CFG)
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
     assert list(Draft3Validator(schema).iter_errors(out["body"])) == []
-    assert set(out["body"]) == set(schema["properties"])
+    assert set(out["body"]) == set(schema["properties"]) - ONLY_WHEN_USED
 
 
 def test_output_is_a_platform_message_with_a_new_id(api: responses.RequestsMock) -> None:
