@@ -4,6 +4,7 @@ send and the output share."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,7 +136,11 @@ def log_plan(plan: Plan) -> None:
     if numbers.invalid:
         log.warning("%d malformed entr%s not sent: %s", len(numbers.invalid),
                     "y" if len(numbers.invalid) == 1 else "ies", recipients.mask_all(numbers.invalid))
-    if numbers.skipped:
+    if numbers.skipped and plan.reasons is not None:
+        why = Counter(plan.reasons.get(number, "duplicates") for number in numbers.skipped)
+        log.info("%d number(s) skipped: %s", len(numbers.skipped),
+                 "; ".join(f"{count} {reason}" for reason, count in why.items()))
+    elif numbers.skipped:
         log.info("%d number(s) skipped (duplicates%s)", len(numbers.skipped),
                  f", or over the trial limit of {TRIAL_MAX_RECIPIENTS}" if plan.account.trial else "")
     if plan.replaced:

@@ -147,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--action", default=commands.ACTION, help=f"action id in component.json (default "
                      f"{commands.ACTION})")
     run.add_argument("--sandbox", action="store_true", help="send to a local AllMySMS simulator")
+    run.add_argument("--opted-out", metavar="NUMBERS", default="",
+                     help="with --sandbox: comma-separated numbers on the simulator's opt-out list (getBlacklist "
+                          "lists them, sendSms refuses them)")
     run.set_defaults(run=commands.run)
 
     check = command("verify", "check credentials", "Run the credentials check and print its result.")

@@ -9,7 +9,7 @@ import dataclasses
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
-    with Sending() as sending, _deployment(args.sandbox) as (ctx, simulator):
+    opted_out = [number.strip() for number in args.opted_out.split(",") if number.strip()]
+    with Sending() as sending, _deployment(args.sandbox, opted_out) as (ctx, simulator):
         for key in unknown_settings(cfg, args.action, ctx.descriptor):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
                   f"of {args.action}: it is ignored", file=sys.stderr)
@@ -218,18 +219,18 @@ def service(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _deployment(sandbox: bool) -> Iterator[tuple[context.Context, Any]]:
+def _deployment(sandbox: bool, opted_out: Sequence[str] = ()) -> Iterator[tuple[context.Context, Any]]:
     """The component's context for this command, built once from the environment's ALLMYSMS_* settings and handed
     in while the block runs (os.environ is never written). With --sandbox, a simulator in this process too, and
     the context pointed at it (its own trial account; the other settings, such as timeouts, still the
-    environment's)."""
+    environment's; ``opted_out``: the simulator's opt-out list)."""
     settings = Settings.from_env(os.environ)
     with contextlib.ExitStack() as stack:
         simulator = None
         if sandbox:
             from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
 
-            simulator = stack.enter_context(AllMySmsSimulator())
+            simulator = stack.enter_context(AllMySmsSimulator(blacklist=opted_out))
             settings = dataclasses.replace(settings, api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
                                            trial_api_key=TRIAL_ACCOUNT.api_key)
         ctx = context.Context(settings)
