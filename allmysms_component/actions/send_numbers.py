@@ -9,6 +9,7 @@ placeholders, every number needs its values: a comma-list number that is not in 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,19 @@ def read(body: Mapping[str, Any], schema: ActionSchema, options: SendOptions, te
     count = personal.placeholders(template, label=schema.label("messageText"))
     entries = personal.read(listed, count, _reader(options), label=schema.label("recipients"))
     return _merge(entries, comma, count, schema)
+
+
+def without_lookalikes(read: Numbers) -> tuple[Numbers, int]:
+    """``read`` with the look-alike characters of every value replaced, and how many were."""
+    from ..rules.lookalikes import replace_lookalikes
+
+    values: dict[str, tuple[str, ...]] = {}
+    count = 0
+    for number, typed in (read.values or {}).items():
+        swapped = [replace_lookalikes(value) for value in typed]
+        values[number] = tuple(each.text for each in swapped)
+        count += sum(each.count for each in swapped)
+    return dataclasses.replace(read, values=values), count
 
 
 def _comma_list(raw: str, label: str, options: SendOptions) -> Numbers:

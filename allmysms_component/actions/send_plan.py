@@ -75,6 +75,9 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
         swapped = replace_lookalikes(message)
         message, replaced = swapped.text, swapped.count
     read = send_numbers.read(body, schema, options, message, labels)
+    if options.replace_lookalikes and read.values:  # each recipient's values, as the text
+        read, more = send_numbers.without_lookalikes(read)
+        replaced += more
     numbers = read.numbers
     now = ctx.clock()
     schedule = _schedule(body, schema, now)
