@@ -109,7 +109,7 @@ def test_a_dry_run_prices_the_send_without_them(api: responses.RequestsMock) -> 
 ])
 def test_when_the_list_cannot_be_read_nothing_is_sent(api: responses.RequestsMock, answered: dict[str, object],
                                                       error: type[Exception]) -> None:
-    api.post(BLACKLIST, **answered)  # type: ignore[arg-type]
+    api.post(BLACKLIST, **answered)
     with pytest.raises(error) as caught:
         process(sms(), SKIP)
     assert caught.value.may_have_been_sent is False  # type: ignore[attr-defined]
