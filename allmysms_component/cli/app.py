@@ -181,5 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a throw-away test CA (needs trustme, "
                        "from the test extra)")
+    serve.add_argument("--opted-out", metavar="NUMBERS", default="", help="comma-separated numbers on the "
+                       "simulator's opt-out list (getBlacklist lists them, sendSms refuses them)")
     serve.set_defaults(run=commands.sandbox)
     return parser

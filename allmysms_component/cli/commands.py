@@ -102,8 +102,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
-    opted_out = [number.strip() for number in args.opted_out.split(",") if number.strip()]
-    with Sending() as sending, _deployment(args.sandbox, opted_out) as (ctx, simulator):
+    with Sending() as sending, _deployment(args.sandbox, _numbers(args.opted_out)) as (ctx, simulator):
         for key in unknown_settings(cfg, args.action, ctx.descriptor):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
                   f"of {args.action}: it is ignored", file=sys.stderr)
@@ -150,7 +149,8 @@ def sandbox(args: argparse.Namespace) -> int:
     def show(sms: ReceivedSms) -> None:
         print_json({"received": received_json(sms)})
 
-    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show)
+    simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show,
+                                  blacklist=_numbers(args.opted_out))
     try:
         try:
             simulator.start()
@@ -181,6 +181,11 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+def _numbers(listed: str) -> list[str]:
+    """A --opted-out list: comma-separated numbers."""
+    return [number.strip() for number in listed.split(",") if number.strip()]
+
 
 def _every_interface(host: str) -> bool:
     try:
