@@ -213,3 +213,22 @@ def test_the_simulator_refuses_a_flow_whose_entries_lack_a_param(simulator: AllM
     assert reply is not None
     assert json.loads(reply.body)["status"] == 106
     assert simulator.received == []
+
+
+@pytest.mark.parametrize(("recipients", "said"), [
+    ("33612345678", r"Recipients \(recipients\) must be a list, not text"),
+    ([["33612345678", "Ann"]], r"Recipients \(recipients\) entry 1 has no mobile: each entry is an object"),
+])
+def test_a_recipients_list_of_the_wrong_shape_is_refused(api: responses.RequestsMock, recipients: object,
+                                                         said: str) -> None:
+    msg = personal("Hi #param_1#")
+    msg["body"]["recipients"] = recipients
+    with pytest.raises(InvalidInputError, match=said):
+        process(msg, CFG)
+    assert len(api.calls) == 0
+
+
+def test_a_blank_comma_list_beside_the_recipients_list_is_no_list(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("send_sent_one"))
+    body = process(personal("Hi #param_1#", ("33612345678", ["Ann"]), numbers="  "), CFG)["body"]
+    assert body["recipients"] == ["33612345678"]

@@ -54,7 +54,7 @@ def test_a_marketing_send_at_on_a_sunday_is_refused_with_the_next_allowed_time(
     assert caught.value.problems == [
         "Marketing SMS may not be sent at night (22:00 to 08:00 Paris time), on Sundays or on French public "
         "holidays, and Send at (sendAt) 2026-12-06T11:00:00+01:00 is on a Sunday; the next allowed time is "
-        "2026-12-07T08:00:00+01:00: set Send at (sendAt) to it or later; nothing was sent"]
+        "2026-12-07T08:00:00+01:00: set Send at (sendAt) to it or later"]
     assert caught.value.field == "sendAt"
     assert len(api.calls) == 0
 

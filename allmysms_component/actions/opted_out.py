@@ -32,7 +32,7 @@ def skip_opted_out(planned: Plan, client: AllMySmsClient, label: str) -> Plan:
     kept = [number for number in numbers.numbers if number not in listed]
     if not kept:
         raise InvalidInputError([f"every number of {label} is on the account's opt-out list "
-                                 f"({recipients.mask_all(out)}); nothing was sent"], field=recipients.FIELD)
+                                 f"({recipients.mask_all(out)})"], field=recipients.FIELD)
     log.info("%d number(s) on the opt-out list left out: %s", len(out), recipients.mask_all(out))
     request = planned.request
     params = None if request.params is None else {number: request.params[number] for number in kept}

@@ -56,7 +56,7 @@ class Plan:
         elif self.schedule:
             what = "a scheduled trial SMS" if trial else "a scheduled SMS"
         return (f"{what} to {len(numbers)} recipient(s) ({recipients.mask_all(list(numbers))}): "
-                f"{self.prepared.encoding}, {self.prepared.segments} part(s) each"
+                f"{self.prepared.encoding}, {'up to ' if self.texts else ''}{self.prepared.segments} part(s) each"
                 + (f", at {self.schedule.iso}" if self.schedule else ""))
 
 

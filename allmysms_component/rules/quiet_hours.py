@@ -83,4 +83,4 @@ def check(moment: datetime, *, scheduled: bool, label: str = FIELD) -> None:
     raise InvalidInputError(
         [f"Marketing SMS may not be sent at night (22:00 to 08:00 Paris time), on Sundays or on French public "
          f"holidays, and {when} is {reason}; the next allowed time is {next_allowed(moment).isoformat()}: "
-         f"set {label} to it or later; nothing was sent"], field=FIELD)
+         f"set {label} to it or later"], field=FIELD)
