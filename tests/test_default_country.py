@@ -4,8 +4,6 @@ de-duplicated once in that form; unset, numbers go as typed (tests/test_plain_se
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ import responses
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InvalidInputError
 
-from .conftest import SEND, answer, sent_to_everyone
+from .conftest import SEND, answer, fresh_process, sent_to_everyone
 from .feature_support import CFG, sms, sms_data
 from .send_support import paris_clock_fixture, personal
 
@@ -101,17 +99,20 @@ def sent_numbers_of(api: responses.RequestsMock, index: int) -> list[str]:
 
 
 def test_a_plain_send_loads_neither_phonenumbers_nor_holidays() -> None:
-    code = """
-import sys, responses
+    script = """
+import json, sys
+from allmysms_component import context
 from allmysms_component.actions.send_sms import process
-with responses.RequestsMock() as api:
-    api.post("https://api.allmysms.com/http/9.0/sendSms/", json={"status": 100, "statusText": "OK",
-             "invalidNumbers": "", "smsIds": [{"phoneNumber": "33612345678", "smsId": "s1"}]})
-    process({"id": "m", "body": {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hi"}},
-            {"login": "me", "apiKey": "key"})
-print(sorted(name for name in sys.modules if name.split(".")[0] in ("phonenumbers", "holidays")
-             or name.endswith((".country", ".quiet_hours", ".optout", ".personal_text", ".opted_out"))))
+from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
+from allmysms_component.settings import Settings
+
+with AllMySmsSimulator() as simulator:
+    context.use(context.Context(Settings(api_url=simulator.url)))
+    body = {"mobileNumbers": "0612345678", "senderName": "MyShop", "messageText": "Soldes"}
+    process({"body": body}, {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key,
+                             "maxSmsParts": "2"})
+new = (".country", ".quiet_hours", ".optout", ".personal_text", ".opted_out")
+print(json.dumps(sorted(name for name in sys.modules
+                        if name.split(".")[0] in ("phonenumbers", "holidays") or name.endswith(new))))
 """
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
-                            env={"PATH": "", "PYTHONPATH": str(ROOT)})
-    assert loaded.stdout.strip() == "[]"
+    assert fresh_process(script, {"PYTHONPATH": str(ROOT)}) == []
