@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from allmysms_component.rules import quiet_hours
 from allmysms_component.rules.schedule import PARIS
 
 from .feature_support import future
@@ -42,7 +43,7 @@ def write(path: Path, value: Any) -> str:
 
 
 def test_send_flags_set_the_inputs_and_settings() -> None:
-    at = future(days=30).astimezone(PARIS)
+    at = quiet_hours.next_allowed(future(days=30)).astimezone(PARIS)  # a marketing send: outside quiet hours
     done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Soldes \u2013 50 % \u2026",
                "--replace-lookalikes", "--marketing", "--max-parts", "2", "--campaign-name", "Soldes",
                "--send-at", at.isoformat())

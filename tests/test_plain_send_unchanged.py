@@ -8,6 +8,7 @@ Regenerate only on a commit whose plain send is meant to change: ``python -m tes
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from allmysms_component.actions.send_sms import process
 
 from .conftest import API_KEY, INFO, SEND, SIMULATE, TRIAL_API_KEY, Deploy, answer, mocked_api
 
+WEEKDAY_MORNING = datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 in Paris
 GOLDEN = Path(__file__).parent / "data" / "golden" / "plain_sends.json"
 CFG = {"login": "me", "apiKey": API_KEY}
 ENDPOINTS = {"sendSms": SEND, "simulateCampaign": SIMULATE, "getInfo": INFO}
@@ -70,7 +72,8 @@ def golden() -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def trial_account(deployment: Deploy) -> None:
-    deployment(trial_login="demo", trial_api_key=TRIAL_API_KEY)
+    """A deployment with a trial account, on a weekday morning: a marketing send is outside quiet hours."""
+    deployment(trial_login="demo", trial_api_key=TRIAL_API_KEY).clock = lambda: WEEKDAY_MORNING
 
 
 def test_every_case_was_captured(golden: dict[str, Any]) -> None:
@@ -88,6 +91,7 @@ if __name__ == "__main__":  # regenerate: see the module's docstring
 
     captured = {}
     for case in sorted(CASES):
-        context.use(context.Context(Settings(trial_login="demo", trial_api_key=TRIAL_API_KEY)))
+        context.use(context.Context(Settings(trial_login="demo", trial_api_key=TRIAL_API_KEY),
+                                    clock=lambda: WEEKDAY_MORNING))
         captured[case] = run(case)
     GOLDEN.write_text(json.dumps(captured, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
