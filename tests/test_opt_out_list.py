@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 import responses
+from jsonschema import Draft3Validator
 
+from allmysms_component import context
 from allmysms_component.actions.get_opt_out_list import process as get_opt_out_list
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import (
@@ -41,6 +43,14 @@ def test_the_list_is_the_numbers_their_count_and_the_entries_as_answered(api: re
                     {"phoneNumber": "33611111111", "comment": "manual unsubscribe",
                      "receptionDate": "2025-11-20 09:30:00"}]}
     assert endpoints(api) == ["getBlacklist"]
+
+
+def test_the_output_is_valid_against_metadata_out(api: responses.RequestsMock) -> None:
+    api.post(BLACKLIST, json=answer("blacklist_two"))
+    body = get_opt_out_list({"body": {}}, CFG)["body"]
+    schema = context.current().descriptor.data["actions"]["getOptOutList"]["metadata"]["out"]
+    assert list(Draft3Validator(schema).iter_errors(body)) == []
+    assert set(body) == set(schema["properties"])
 
 
 @pytest.mark.parametrize("scenario", ["blacklist_no_data", "blacklist_empty"])

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import responses
+from jsonschema import Draft3Validator
 
+from allmysms_component import context
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError
 from allmysms_component.sandbox import AllMySmsSimulator
@@ -37,6 +39,14 @@ def test_one_call_carries_each_recipients_values_as_param_n_and_dynamic(api: res
     assert data["SMS"] == [{"MOBILEPHONE": "33612345678", "PARAM_1": "Ann", "PARAM_2": "A12"},
                            {"MOBILEPHONE": "33698765432", "PARAM_1": "Bob", "PARAM_2": "7"}]
     assert data["DYNAMIC"] == 2
+
+
+def test_the_output_has_every_key_of_metadata_out_and_is_valid_against_it(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("send_sent_two"))
+    body = process(personal(TEXT, ANN, BOB), CFG)["body"]
+    schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
+    assert list(Draft3Validator(schema).iter_errors(body)) == []
+    assert set(body) == set(schema["properties"])
 
 
 def test_the_output_says_what_each_recipient_got_and_the_parts_they_add_up_to(

@@ -115,19 +115,19 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
 
 def _comma_list_optional(schema: ActionSchema) -> ActionSchema:
     """The input schema of a message with a Recipients list: Mobile numbers may be absent or empty (without
-    one, component.json's schema, unchanged). Made once per component.json."""
-    strict = _STRICT.get(id(schema))
-    if strict is None or strict[0] is not schema:
+    one, component.json's schema, unchanged). Made once per component.json (the process has one)."""
+    made = _RELAXED.get(schema.name)
+    if made is None or made[0] is not schema:
         spec = dict(schema.schema)
         properties = dict(spec["properties"])
         properties["mobileNumbers"] = {key: value for key, value in properties["mobileNumbers"].items()
                                        if key not in ("required", "minLength")}
         spec["properties"] = properties
-        strict = _STRICT[id(schema)] = (schema, ActionSchema(schema.name, spec, schema.error))
-    return strict[1]
+        made = _RELAXED[schema.name] = (schema, ActionSchema(schema.name, spec, schema.error))
+    return made[1]
 
 
-_STRICT: dict[int, tuple[ActionSchema, ActionSchema]] = {}
+_RELAXED: dict[str, tuple[ActionSchema, ActionSchema]] = {}  # by action: its schema and the relaxed copy
 
 
 def log_plan(plan: Plan) -> None:
