@@ -12,14 +12,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pysailor import ActionSchema
 
 from ..errors import ConfigurationError, InvalidInputError
-from ..rules import personal, recipients
+from ..rules import recipients
 from ..rules.echo import clip
 from ..rules.options import SendOptions
+
+if TYPE_CHECKING:  # the Recipients list's rules are loaded by a message that has one
+    from ..rules.personal import Entry
 
 NOT_A_NUMBER = "not a phone number: 6 to 15 digits, optionally after + or 00"
 DUPLICATE = "the same number as an earlier entry"
@@ -54,6 +57,8 @@ def read(body: Mapping[str, Any], schema: ActionSchema, options: SendOptions, te
     if not listed:
         assert comma is not None
         return comma
+    from ..rules import personal
+
     count = personal.placeholders(template, label=schema.label("messageText"))
     entries = personal.read(listed, count, _reader(options), label=schema.label("recipients"))
     return _merge(entries, comma, count, schema)
@@ -91,7 +96,7 @@ def _reader(options: SendOptions) -> Callable[[str], tuple[str | None, str]]:
     return lambda typed: (number, "") if (number := recipients.normalize(typed)) else (None, NOT_A_NUMBER)
 
 
-def _merge(entries: list[personal.Entry], comma: Numbers | None, count: int, schema: ActionSchema) -> Numbers:
+def _merge(entries: list[Entry], comma: Numbers | None, count: int, schema: ActionSchema) -> Numbers:
     numbers: list[str] = []
     invalid: list[str] = []
     skipped: list[str] = []
@@ -129,5 +134,5 @@ def _merge(entries: list[personal.Entry], comma: Numbers | None, count: int, sch
                 numbers.append(number)
     if not numbers:
         raise InvalidInputError([f"{schema.label('recipients')} has no number that can be sent: "
-                                 f"{'; '.join(sorted(set(reasons.values())))}"], field=personal.FIELD)
+                                 f"{'; '.join(sorted(set(reasons.values())))}"], field="recipients")
     return Numbers(recipients.Recipients(numbers, invalid, skipped), values, reasons)

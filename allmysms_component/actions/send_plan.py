@@ -64,8 +64,8 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
     """The plan for ``msg``: InvalidInputError or ConfigurationError before anything is sent."""
     schema = ctx.descriptor.action(ACTION)
     raw_body = msg.get("body") if isinstance(msg, Mapping) else None
-    personal = isinstance(raw_body, Mapping) and bool(raw_body.get("recipients"))
-    body = incoming_body(msg, _comma_list_optional(schema) if personal else schema)
+    listed = isinstance(raw_body, Mapping) and raw_body.get("recipients") not in (None, [])  # null, []: no list
+    body = incoming_body(msg, _input_schema(schema, listed))
     labels = ctx.descriptor.setting_labels(ACTION)
     options = send_options(cfg, labels)
     message, replaced = body["messageText"], 0
@@ -113,21 +113,27 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
                 reasons=reasons if extended else None, texts=texts)
 
 
-def _comma_list_optional(schema: ActionSchema) -> ActionSchema:
-    """The input schema of a message with a Recipients list: Mobile numbers may be absent or empty (without
-    one, component.json's schema, unchanged). Made once per component.json (the process has one)."""
-    made = _RELAXED.get(schema.name)
+def _input_schema(schema: ActionSchema, listed: bool) -> ActionSchema:
+    """The input schema a message is checked against. Without a Recipients list: 1.2.0's, to the letter (the
+    same errors in the same order, and a plain send compiles no more than it did). With one: Mobile numbers may
+    be absent or empty. Each made once per component.json (the process has one)."""
+    key = (schema.name, listed)
+    made = _SCHEMAS.get(key)
     if made is None or made[0] is not schema:
         spec = dict(schema.schema)
         properties = dict(spec["properties"])
-        properties["mobileNumbers"] = {key: value for key, value in properties["mobileNumbers"].items()
-                                       if key not in ("required", "minLength")}
+        if listed:
+            properties["mobileNumbers"] = {name: value for name, value in properties["mobileNumbers"].items()
+                                           if name not in ("required", "minLength")}
+        else:
+            properties.pop("recipients", None)
         spec["properties"] = properties
-        made = _RELAXED[schema.name] = (schema, ActionSchema(schema.name, spec, schema.error))
+        made = _SCHEMAS[key] = (schema, ActionSchema(schema.name, spec, schema.error))
     return made[1]
 
 
-_RELAXED: dict[str, tuple[ActionSchema, ActionSchema]] = {}  # by action: its schema and the relaxed copy
+# by action and whether the message has a Recipients list: component.json's schema and the one checked
+_SCHEMAS: dict[tuple[str, bool], tuple[ActionSchema, ActionSchema]] = {}
 
 
 def log_plan(plan: Plan) -> None:
