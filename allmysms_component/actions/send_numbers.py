@@ -53,7 +53,7 @@ def read(body: Mapping[str, Any], schema: ActionSchema, options: SendOptions, te
         require_known(country, setting_labels.get("defaultCountry", "defaultCountry"))
     listed = body.get("recipients")
     raw = body.get("mobileNumbers") or ""
-    comma = _comma_list(raw, schema.label("mobileNumbers"), options) if raw.strip() or not listed else None
+    comma = _comma_list(raw, schema.label("mobileNumbers"), options) if not listed or raw.strip() else None
     if not listed:
         assert comma is not None
         return comma

@@ -7,7 +7,6 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pysailor import ActionSchema, new_id
@@ -79,13 +78,12 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
         read, more = send_numbers.without_lookalikes(read)
         replaced += more
     numbers = read.numbers
-    now = ctx.clock()
-    schedule = _schedule(body, schema, now)
+    schedule = _schedule(body, schema, ctx)
     account = resolve(cfg, ctx.settings)
     if options.marketing:
         from ..rules import quiet_hours
 
-        quiet_hours.check(schedule.at if schedule else now, scheduled=schedule is not None,
+        quiet_hours.check(schedule.at if schedule else ctx.clock(), scheduled=schedule is not None,
                           label=schema.label("sendAt"))
     reasons = read.reasons
     if account.trial:
@@ -158,13 +156,13 @@ def log_plan(plan: Plan) -> None:
         log.warning("The message text was truncated to %d characters", len(plan.prepared.text))
 
 
-def _schedule(body: Mapping[str, Any], schema: ActionSchema, now: datetime) -> Schedule | None:
+def _schedule(body: Mapping[str, Any], schema: ActionSchema, ctx: Context) -> Schedule | None:
     send_at = optional_text(body, "sendAt")
     if send_at is None:
         return None
     from ..rules.schedule import read_send_at
 
-    return read_send_at(send_at, now=now, label=schema.label("sendAt"))
+    return read_send_at(send_at, now=ctx.clock(), label=schema.label("sendAt"))
 
 
 def still_to_come(plan: Plan, ctx: Context) -> None:
