@@ -15,8 +15,7 @@ import pytest
 from allmysms_component import context
 from allmysms_component.rules.schedule import PARIS
 
-from .conftest import Deploy
-from .feature_support import message
+from .conftest import Deploy, message
 
 # A Tuesday morning in Paris, no holiday: a marketing SMS may go out.
 WEEKDAY_MORNING = "2026-12-08T10:00:00"
@@ -53,4 +52,4 @@ def personal(text: str, *entries: tuple[str, list[Any]], numbers: str | None = N
                             **extra}
     if numbers is not None:
         body["mobileNumbers"] = numbers
-    return message(body)
+    return message(body=body)

@@ -9,7 +9,7 @@ from pathlib import Path
 from allmysms_component.rules import quiet_hours
 from allmysms_component.rules.schedule import PARIS
 
-from .test_cli_features import cli, documents, write
+from .test_cli import cli, events, write
 
 PERSONAL = {"senderName": "MyShop", "messageText": "Hello #param_1#, order #param_2# ships today",
             "recipients": [{"mobile": "33612345678", "values": ["Ann", "A12"]},
@@ -19,7 +19,7 @@ PERSONAL = {"senderName": "MyShop", "messageText": "Hello #param_1#, order #para
 def test_run_sends_one_text_per_recipient(tmp_path: Path) -> None:
     done = cli("run", write(tmp_path / "fixture.json", {"msg": {"body": PERSONAL}}), "--sandbox")
     assert done.returncode == 0, done.stderr
-    body = documents(done.stdout)[0]["data"]["body"]
+    body = events(done.stdout)[0]["data"]["body"]
     assert [row["text"] for row in body["perRecipient"]] == ["Hello Ann, order A12 ships today",
                                                              "Hello Bob, order 7 ships today"]
     assert (body["status"], body["nbSms"], body["segmentsTotal"]) == (100, 2, 2)  # nbSms: the simulator's count
@@ -32,7 +32,7 @@ def test_run_reads_numbers_in_the_default_country(tmp_path: Path) -> None:
                                                 "cfg": {"defaultCountry": "FR", "mobileNumbersOnly": "on"}})
     done = cli("run", fixture, "--sandbox")
     assert done.returncode == 0, done.stderr
-    out = documents(done.stdout)[0]["data"]["body"]
+    out = events(done.stdout)[0]["data"]["body"]
     assert (out["recipients"], out["skippedNumbers"], out["invalidNumbers"]) == (
         ["33612345678"], ["33612345678"], ["01 45 67 89 01"])
     assert "33612345678" not in done.stderr + "".join(
@@ -42,7 +42,7 @@ def test_run_reads_numbers_in_the_default_country(tmp_path: Path) -> None:
 def test_run_get_opt_out_list_reads_the_simulators_list() -> None:
     done = cli("run", "--action", "getOptOutList", "--sandbox", "--opted-out", "0611111111, 33622222222")
     assert done.returncode == 0, done.stderr
-    body = documents(done.stdout)[0]["data"]["body"]
+    body = events(done.stdout)[0]["data"]["body"]
     assert (body["numbers"], body["count"]) == (["33611111111", "33622222222"], 2)
 
 
@@ -51,7 +51,7 @@ def test_run_skips_opted_out_numbers(tmp_path: Path) -> None:
     fixture = write(tmp_path / "fixture.json", {"msg": {"body": body}, "cfg": {"skipOptedOut": "on"}})
     done = cli("run", fixture, "--sandbox", "--opted-out", "33611111111")
     assert done.returncode == 0, done.stderr
-    out = documents(done.stdout)[0]["data"]["body"]
+    out = events(done.stdout)[0]["data"]["body"]
     assert (out["recipients"], out["skippedNumbers"], out["status"]) == (["33612345678"], ["33611111111"], 100)
 
 
@@ -64,7 +64,7 @@ def test_run_refuses_a_marketing_send_on_a_sunday(tmp_path: Path) -> None:
     fixture = write(tmp_path / "fixture.json", {"msg": {"body": body}, "cfg": {"marketingMessage": "on"}})
     done = cli("run", fixture, "--sandbox")
     assert done.returncode == 1
-    error = documents(done.stdout)[0]
+    error = events(done.stdout)[0]
     assert (error["event"], error["data"]["name"]) == ("error", "InvalidInputError")
     assert f"Send at (sendAt) {at.isoformat()} is on a Sunday" in error["data"]["message"]  # the rule checked first
     # Monday 08:00, or later when that Monday is a holiday (Easter Monday, Whit Monday)

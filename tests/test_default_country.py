@@ -12,8 +12,7 @@ import responses
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InvalidInputError
 
-from .conftest import SEND, answer, fresh_process, sent_to_everyone
-from .feature_support import CFG, sms, sms_data
+from .conftest import CFG, SEND, answer, fresh_process, message, sent_to_everyone, sms_data
 from .send_support import paris_clock_fixture, personal
 
 __all__ = ["paris_clock_fixture"]  # a fixture, used by name
@@ -29,7 +28,7 @@ def sent_numbers(api: responses.RequestsMock) -> list[str]:
 
 def test_national_and_international_forms_are_one_recipient(api: responses.RequestsMock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    body = process(sms(numbers="0612345678, +33 6 12 34 56 78, 0033612345678, 06 98 76 54 32"), FR)["body"]
+    body = process(message(numbers="0612345678, +33 6 12 34 56 78, 0033612345678, 06 98 76 54 32"), FR)["body"]
     assert sent_numbers(api) == ["33612345678", "33698765432"]
     assert body["skippedNumbers"] == ["33612345678", "33612345678"]
     assert {reason["reason"] for reason in body["reasons"]} == {
@@ -38,14 +37,14 @@ def test_national_and_international_forms_are_one_recipient(api: responses.Reque
 
 def test_other_countries_numbers_keep_their_own_country(api: responses.RequestsMock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    process(sms(numbers="+32 470 12 34 56, 447911123456, 0612345678"), FR)
+    process(message(numbers="+32 470 12 34 56, 447911123456, 0612345678"), FR)
     # with + it is international; digits that are no French number are read as international without the +
     assert sent_numbers(api) == ["32470123456", "447911123456", "33612345678"]
 
 
 def test_a_number_that_is_not_valid_is_refused_with_its_reason(api: responses.RequestsMock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    body = process(sms(numbers="0612345678, 06 12, +33 1"), FR)["body"]
+    body = process(message(numbers="0612345678, 06 12, +33 1"), FR)["body"]
     assert body["invalidNumbers"] == ["06 12", "+33 1"]
     assert body["reasons"] == [{"number": "06 12", "reason": "not a valid phone number in FR"},
                                {"number": "+33 1", "reason": "not a valid phone number"}]
@@ -54,7 +53,7 @@ def test_a_number_that_is_not_valid_is_refused_with_its_reason(api: responses.Re
 
 def test_mobile_numbers_only_refuses_a_landline(api: responses.RequestsMock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    body = process(sms(numbers="0145678901, 0612345678"), {**FR, "mobileNumbersOnly": "on"})["body"]
+    body = process(message(numbers="0145678901, 0612345678"), {**FR, "mobileNumbersOnly": "on"})["body"]
     assert body["invalidNumbers"] == ["0145678901"]
     assert body["reasons"][0]["reason"] == "not a mobile number (Mobile numbers only is ticked)"
     assert sent_numbers(api) == ["33612345678"]
@@ -63,7 +62,7 @@ def test_mobile_numbers_only_refuses_a_landline(api: responses.RequestsMock) -> 
 def test_a_list_without_a_valid_number_is_refused_before_any_request(api: responses.RequestsMock) -> None:
     with pytest.raises(InvalidInputError, match=r"Mobile numbers \(mobileNumbers\) has no number that can be "
                                                 r"sent in FR: not a mobile number"):
-        process(sms(numbers="0145678901"), {**FR, "mobileNumbersOnly": "on"})
+        process(message(numbers="0145678901"), {**FR, "mobileNumbersOnly": "on"})
     assert len(api.calls) == 0
 
 
@@ -83,14 +82,14 @@ def test_the_recipients_list_is_read_in_the_country_too(api: responses.RequestsM
 def test_a_wrong_setting_is_refused_before_any_request(api: responses.RequestsMock, cfg: dict[str, object],
                                                         said: str) -> None:
     with pytest.raises(ConfigurationError, match=said):
-        process(sms(), {**CFG, **cfg})
+        process(message(), {**CFG, **cfg})
     assert len(api.calls) == 0
 
 
 def test_lower_case_and_blank_settings_are_read_as_the_platform_sends_them(api: responses.RequestsMock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    process(sms(numbers="0612345678"), {**CFG, "defaultCountry": " fr "})
-    process(sms(numbers="0612345678"), {**CFG, "defaultCountry": ""})
+    process(message(numbers="0612345678"), {**CFG, "defaultCountry": " fr "})
+    process(message(numbers="0612345678"), {**CFG, "defaultCountry": ""})
     assert [sent_numbers_of(api, index) for index in (0, 1)] == [["33612345678"], ["0612345678"]]
 
 

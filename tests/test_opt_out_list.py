@@ -19,12 +19,24 @@ from allmysms_component.errors import (
 )
 from allmysms_component.sandbox import AllMySmsSimulator
 
-from .conftest import BASE, INFO, SEND, SIMULATE, TRIAL_API_KEY, Deploy, answer, sent_to_everyone
-from .feature_support import CFG, SANDBOX_CFG, endpoints, simulator_fixture, sms, sms_data
-from .feature_support import clock_fixture as clock_fixture
+from .conftest import (
+    BASE,
+    CFG,
+    INFO,
+    SANDBOX_CFG,
+    SEND,
+    SIMULATE,
+    TRIAL_API_KEY,
+    Deploy,
+    answer,
+    endpoints,
+    message,
+    sent_to_everyone,
+    sms_data,
+)
 from .send_support import paris_clock_fixture, personal
 
-__all__ = ["clock_fixture", "paris_clock_fixture", "simulator_fixture"]  # fixtures, used by name
+__all__ = ["paris_clock_fixture"]  # a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("paris_clock")
 BLACKLIST = f"{BASE}/http/9.0/getBlacklist/"
@@ -88,7 +100,7 @@ def test_the_simulator_serves_its_opt_out_list(simulator: AllMySmsSimulator) -> 
 def test_listed_numbers_are_left_out_and_reported_with_their_reason(api: responses.RequestsMock) -> None:
     api.post(BLACKLIST, json=answer("blacklist_two"))
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
-    body = process(sms(numbers="33612345678, 0698765432, +33 6 98 76 54 32"), SKIP)["body"]
+    body = process(message(numbers="33612345678, 0698765432, +33 6 98 76 54 32"), SKIP)["body"]
     assert endpoints(api) == ["getBlacklist", "sendSms"]
     assert [entry["MOBILEPHONE"] for entry in sms_data(api, 1)["SMS"]] == ["33612345678", "0698765432"]
     assert body["skippedNumbers"] == ["33698765432"]
@@ -107,7 +119,7 @@ def test_a_dry_run_prices_the_send_without_them(api: responses.RequestsMock) -> 
     api.post(BLACKLIST, json=answer("blacklist_two"))
     api.post(SIMULATE, json=answer("simulate_priced"))
     api.post(INFO, json=answer("info_active"))
-    process(sms(numbers="33612345678, 33611111111"), {**SKIP, "dryRun": "on"})
+    process(message(numbers="33612345678, 33611111111"), {**SKIP, "dryRun": "on"})
     assert endpoints(api) == ["getBlacklist", "simulateCampaign", "getInfo"]
     assert [entry["MOBILEPHONE"] for entry in sms_data(api, 1)["SMS"]] == ["33612345678"]
 
@@ -121,7 +133,7 @@ def test_when_the_list_cannot_be_read_nothing_is_sent(api: responses.RequestsMoc
                                                       error: type[Exception]) -> None:
     api.post(BLACKLIST, **answered)
     with pytest.raises(error) as caught:
-        process(sms(), SKIP)
+        process(message(), SKIP)
     assert caught.value.may_have_been_sent is False  # type: ignore[attr-defined]
     assert "sendSms" not in endpoints(api)
 
@@ -130,18 +142,18 @@ def test_a_message_whose_every_number_opted_out_is_refused(api: responses.Reques
     api.post(BLACKLIST, json=answer("blacklist_two"))
     with pytest.raises(InvalidInputError, match=r"every number of Mobile numbers \(mobileNumbers\) is on the "
                                                 r"account's opt-out list \(336\*\*\*\*\*\*32\)"):
-        process(sms(numbers="33698765432"), SKIP)
+        process(message(numbers="33698765432"), SKIP)
     assert endpoints(api) == ["getBlacklist"]
 
 
 def test_the_setting_unticked_reads_no_list(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    body = process(sms(), CFG)["body"]
+    body = process(message(), CFG)["body"]
     assert endpoints(api) == ["sendSms"]
     assert "reasons" not in body
 
 
 def test_on_the_simulator_a_listed_number_is_skipped_not_refused(simulator: AllMySmsSimulator) -> None:
-    body = process(sms(numbers="33612345678, 33600000666"), {**SANDBOX_CFG, "skipOptedOut": "on"})["body"]
+    body = process(message(numbers="33612345678, 33600000666"), {**SANDBOX_CFG, "skipOptedOut": "on"})["body"]
     assert [sms.phone_number for sms in simulator.received] == ["33612345678"]
     assert (body["skippedNumbers"], body["invalidNumbers"]) == (["33600000666"], [])

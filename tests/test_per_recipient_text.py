@@ -16,12 +16,21 @@ from allmysms_component.errors import InvalidInputError
 from allmysms_component.sandbox import AllMySmsSimulator
 from pysailor.sending import Unguarded, use
 
-from .conftest import SEND, SIMULATE, TRIAL_API_KEY, Deploy, answer, sent_to_everyone
-from .feature_support import CFG, SANDBOX_CFG, simulator_fixture, sms, sms_data
-from .feature_support import clock_fixture as clock_fixture
+from .conftest import (
+    CFG,
+    SANDBOX_CFG,
+    SEND,
+    SIMULATE,
+    TRIAL_API_KEY,
+    Deploy,
+    answer,
+    message,
+    sent_to_everyone,
+    sms_data,
+)
 from .send_support import SetClock, paris_clock_fixture, personal
 
-__all__ = ["clock_fixture", "paris_clock_fixture", "simulator_fixture"]  # fixtures, used by name
+__all__ = ["paris_clock_fixture"]  # a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("paris_clock")
 
@@ -200,7 +209,7 @@ def test_other_values_are_other_content_for_the_duplicate_window(api: responses.
         process(personal("Hi #param_1#", ("33612345678", ["Ann"])), cfg)
         process(personal("Hi #param_1#", ("33612345678", ["Ann"])), cfg)
         process(personal("Hi #param_1#", ("33612345678", ["Bob"])), cfg)
-        process(sms("Hi #param_1#"), cfg)
+        process(message(text="Hi #param_1#"), cfg)
     digests = [duplicate[0] for duplicate in gate.duplicates if duplicate]
     assert digests[0] == digests[1]
     assert len({digests[0], digests[2], digests[3]}) == 3

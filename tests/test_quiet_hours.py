@@ -11,8 +11,7 @@ from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError
 from allmysms_component.rules import quiet_hours
 
-from .conftest import SEND, answer, sent_to_everyone
-from .feature_support import CFG, sms, sms_data
+from .conftest import CFG, SEND, answer, message, sent_to_everyone, sms_data
 from .send_support import SetClock, paris, paris_clock_fixture
 
 __all__ = ["paris_clock_fixture"]  # a fixture, used by name
@@ -50,7 +49,7 @@ def test_a_marketing_send_at_on_a_sunday_is_refused_with_the_next_allowed_time(
         api: responses.RequestsMock, paris_clock: SetClock) -> None:
     paris_clock("2026-12-04T15:00:00")
     with pytest.raises(InvalidInputError) as caught:
-        process(sms(sendAt="2026-12-06T11:00:00+01:00"), MARKETING)
+        process(message(sendAt="2026-12-06T11:00:00+01:00"), MARKETING)
     assert caught.value.problems == [
         "Marketing SMS may not be sent at night (22:00 to 08:00 Paris time), on Sundays or on French public "
         "holidays, and Send at (sendAt) 2026-12-06T11:00:00+01:00 is on a Sunday; the next allowed time is "
@@ -63,7 +62,7 @@ def test_a_holiday_is_named(api: responses.RequestsMock, paris_clock: SetClock) 
     paris_clock("2026-12-04T15:00:00")
     with pytest.raises(InvalidInputError, match=r"is on a French public holiday \(Christmas Day\); the next "
                                                 r"allowed time is 2026-12-26T08:00:00\+01:00"):
-        process(sms(sendAt="2026-12-25T10:00:00+01:00"), MARKETING)
+        process(message(sendAt="2026-12-25T10:00:00+01:00"), MARKETING)
 
 
 def test_an_immediate_marketing_send_at_night_is_refused(api: responses.RequestsMock,
@@ -71,14 +70,14 @@ def test_an_immediate_marketing_send_at_night_is_refused(api: responses.Requests
     paris_clock("2026-12-08T23:15:00")
     with pytest.raises(InvalidInputError, match=r"and now \(2026-12-08T23:15\+01:00\) is at night, 22:00 to "
                                                 r"08:00; the next allowed time is 2026-12-09T08:00:00\+01:00"):
-        process(sms(), MARKETING)
+        process(message(), MARKETING)
     assert len(api.calls) == 0
 
 
 def test_a_dry_run_is_told_the_same(api: responses.RequestsMock, paris_clock: SetClock) -> None:
     paris_clock("2026-12-06T12:00:00")
     with pytest.raises(InvalidInputError, match="on a Sunday"):
-        process(sms(), {**MARKETING, "dryRun": "on"})
+        process(message(), {**MARKETING, "dryRun": "on"})
     assert len(api.calls) == 0
 
 
@@ -86,11 +85,11 @@ def test_a_marketing_send_in_the_day_and_any_other_send_at_night_go_out(api: res
                                                                         paris_clock: SetClock) -> None:
     api.add_callback(responses.POST, SEND, callback=sent_to_everyone)
     paris_clock("2026-12-08T10:00:00")
-    process(sms(sendAt="2026-12-09T09:00:00+01:00"), MARKETING)
+    process(message(sendAt="2026-12-09T09:00:00+01:00"), MARKETING)
     assert sms_data(api)["DATE"] == "2026-12-09 09:00:00"
     paris_clock("2026-12-06T23:30:00")
-    process(sms(sendAt="2026-12-13T03:00:00+01:00"), CFG)  # not marketing: a reminder may go at night
-    process(sms(), CFG)
+    process(message(sendAt="2026-12-13T03:00:00+01:00"), CFG)  # not marketing: a reminder may go at night
+    process(message(), CFG)
     assert len(api.calls) == 3
 
 
@@ -98,4 +97,4 @@ def test_send_at_is_read_against_the_same_clock(api: responses.RequestsMock, par
     api.post(SEND, json=answer("send_scheduled"))
     paris_clock("2026-12-08T10:00:00")
     with pytest.raises(InvalidInputError, match=r"is not in the future \(now 2026-12-08T10:00:00\+01:00\)"):
-        process(sms(sendAt="2026-12-08T09:00:00+01:00"), CFG)
+        process(message(sendAt="2026-12-08T09:00:00+01:00"), CFG)

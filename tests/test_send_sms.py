@@ -19,16 +19,9 @@ from allmysms_component.errors import (
 )
 from allmysms_component.settings import Settings
 
-from .conftest import API_KEY, SEND, TRIAL_API_KEY, Deploy, answer, form_of, sent_to_everyone
+from .conftest import API_KEY, CFG, SEND, TRIAL_API_KEY, Deploy, answer, form_of, message, sent_to_everyone
 
-CFG = {"login": "me", "apiKey": API_KEY}
 ONLY_WHEN_USED = {"reasons", "perRecipient", "segmentsTotal"}  # issue 19's output keys: absent from a plain send
-
-
-def message(numbers: object = "33612345678", sender: object = "MyShop", text: object = "Hello",
-            **extra: Any) -> dict[str, Any]:
-    return {"id": "msg-1", "body": {"mobileNumbers": numbers, "senderName": sender, "messageText": text, **extra},
-            "attachments": {}, "headers": {}, "metadata": {}}
 
 
 def sent_form(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from typing import Any
 from ..errors import MalformedResponseError
 from ..rules.account import Credentials
 from ..rules.recipients import normalize
-from .answer import redact
+from .answer import as_int, redact, text_of
 from .transport import Transport
-from .wire import as_int, form, path, rejection, text_of
+from .wire import form, path, rejection
 
 CALL = "getBlacklist"
 NO_DATA = 0  # the status AllMySMS answers for "nothing to list" (assumed, as for getAcks)
