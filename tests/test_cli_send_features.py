@@ -69,3 +69,12 @@ def test_run_refuses_a_marketing_send_on_a_sunday(tmp_path: Path) -> None:
     assert f"Send at (sendAt) {at.isoformat()} is on a Sunday" in error["data"]["message"]  # the rule checked first
     # Monday 08:00, or later when that Monday is a holiday (Easter Monday, Whit Monday)
     assert f"the next allowed time is {quiet_hours.next_allowed(at).isoformat()}" in error["data"]["message"]
+
+
+def test_the_per_recipient_example_runs_as_the_readme_shows() -> None:
+    done = cli("run", "examples/send_sms_per_recipient.json", "--sandbox", "--opted-out", "33611111111")
+    assert done.returncode == 0, done.stderr
+    body = events(done.stdout)[0]["data"]["body"]
+    assert [row["text"] for row in body["perRecipient"]] == ["Hello Ann, order A12 ships today",
+                                                             "Hello Bob, order 7 ships today"]
+    assert (body["recipients"], body["skippedNumbers"]) == (["33612345678", "33698765432"], ["33611111111"])
