@@ -62,11 +62,8 @@ def test_the_output_says_what_each_recipient_got_and_the_parts_they_add_up_to(
         api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_two"))
     body = process(personal(TEXT, ("33612345678", ["Zoë 🎉", "A12"]), BOB), CFG)["body"]
-    assert body["perRecipient"] == [
-        {"phoneNumber": "33612345678", "text": "Hello Zoë 🎉, order A12 ships today", "encoding": "UCS-2",
-         "segments": 1},
-        {"phoneNumber": "33698765432", "text": "Hello Bob, order 7 ships today", "encoding": "GSM-7",
-         "segments": 1}]
+    assert body["perRecipient"] == [{"phoneNumber": "33612345678", "encoding": "UCS-2", "segments": 1},
+                                     {"phoneNumber": "33698765432", "encoding": "GSM-7", "segments": 1}]
     assert body["segmentsTotal"] == 2
     assert (body["text"], body["encoding"], body["truncated"]) == (TEXT, "UCS-2", False)
     assert body["recipients"] == ["33612345678", "33698765432"]
@@ -171,7 +168,7 @@ def test_trial_mode_prefixes_the_text_and_sends_to_two_recipients(
     assert [entry["PARAM_1"] for entry in data["SMS"]] == ["Ann", "Bob"]
     assert body["skippedNumbers"] == ["33611111111"]
     assert body["reasons"] == [{"number": "33611111111", "reason": "over the 2 recipients of trial mode"}]
-    assert body["perRecipient"][0]["text"] == "TRIAL USE: Hi Ann"
+    assert [row["phoneNumber"] for row in body["perRecipient"]] == ["33612345678", "33698765432"]
 
 
 def test_the_stop_mention_and_look_alikes_apply_to_each_recipients_text(api: responses.RequestsMock) -> None:
@@ -180,7 +177,7 @@ def test_the_stop_mention_and_look_alikes_apply_to_each_recipients_text(api: res
                    {**CFG, "marketingMessage": "on", "replaceLookalikes": "on"})["body"]
     assert sms_data(api)["MESSAGE"] == "Hi #param_1# STOP au 36180"
     assert sms_data(api)["SMS"][0]["PARAM_1"] == "l'\u00e9t\u00e9"
-    assert body["perRecipient"][0]["text"] == "Hi l'\u00e9t\u00e9 STOP au 36180"
+    assert body["perRecipient"] == [{"phoneNumber": "33612345678", "encoding": "GSM-7", "segments": 1}]
     assert (body["replacedCharacters"], body["stopMentionAdded"]) == (1, True)
 
 
@@ -221,6 +218,23 @@ def test_the_simulator_fills_in_each_recipients_values(simulator: AllMySmsSimula
     assert texts == {"33612345678": ("Hello Ann, order A12 ships today", 1),
                      "33698765432": (f"Hello Bob, order {'B' * 150} ships today", 2)}
     assert body["body"]["nbSms"] == body["body"]["segmentsTotal"] == 3
+
+
+def test_on_the_simulator_each_text_carries_the_trial_prefix_and_the_stop_mention(
+        simulator: AllMySmsSimulator, deployment: Deploy, paris_clock: SetClock) -> None:
+    deployment(trial_login="trial", trial_api_key="trial-key")
+    paris_clock("2026-12-08T10:00:00")  # a marketing send, on a weekday morning
+    process(personal("Hi #param_1#", ("33612345678", ["Ann"]), ("33698765432", ["Bob"])),
+            {"marketingMessage": "on"})
+    assert [sms.text for sms in simulator.received] == ["TRIAL USE: Hi Ann STOP au 36180",
+                                                        "TRIAL USE: Hi Bob STOP au 36180"]
+
+
+def test_the_output_keeps_no_recipients_text_nor_values(api: responses.RequestsMock) -> None:
+    api.post(SEND, json=answer("send_sent_two"))
+    out = json.dumps(process(personal(TEXT, ("33612345678", ["Zelda", "Q77"]), BOB), CFG))
+    assert "Zelda" not in out
+    assert "Q77" not in out
 
 
 def test_the_simulator_refuses_a_flow_whose_entries_lack_a_param(simulator: AllMySmsSimulator) -> None:

@@ -97,7 +97,8 @@ DUPLICATE = "the same number as an earlier entry"
 
 def _why_and_each(plan: Plan, numbers: recipients.Recipients, refused: list[str]) -> dict[str, object]:
     """``reasons``: why each entry not sent is not; with a Recipients list, ``perRecipient`` (each number's
-    text, encoding and parts) and ``segmentsTotal`` (their sum: what the send bills)."""
+    encoding and parts, never its text: the send journal keeps outputs and never a text nor its values) and
+    ``segmentsTotal`` (their sum: what the send bills)."""
     known = plan.reasons or {}
     gone = set(refused)
     reasons = [{"number": entry, "reason": REFUSED_BY_API if entry in gone else known.get(entry, MALFORMED)}
@@ -105,7 +106,7 @@ def _why_and_each(plan: Plan, numbers: recipients.Recipients, refused: list[str]
     reasons += [{"number": entry, "reason": known.get(entry, DUPLICATE)} for entry in numbers.skipped]
     extra: dict[str, object] = {"reasons": reasons}
     if plan.texts is not None:
-        each = [{"phoneNumber": number, "text": plan.texts[number].text, "encoding": plan.texts[number].encoding,
+        each = [{"phoneNumber": number, "encoding": plan.texts[number].encoding,
                  "segments": plan.texts[number].segments} for number in numbers.numbers]
         extra["perRecipient"] = each
         extra["segmentsTotal"] = sum(row["segments"] for row in each)  # type: ignore[misc]
