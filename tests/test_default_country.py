@@ -12,10 +12,7 @@ import responses
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InvalidInputError
 
-from .conftest import CFG, SEND, answer, fresh_process, message, sent_to_everyone, sms_data
-from .send_support import paris_clock_fixture, personal
-
-__all__ = ["paris_clock_fixture"]  # a fixture, used by name
+from .conftest import CFG, SEND, answer, fresh_process, message, personal, sent_to_everyone, sms_data
 
 pytestmark = pytest.mark.usefixtures("paris_clock")
 FR = {**CFG, "defaultCountry": "FR"}

@@ -31,12 +31,10 @@ from .conftest import (
     answer,
     endpoints,
     message,
+    personal,
     sent_to_everyone,
     sms_data,
 )
-from .send_support import paris_clock_fixture, personal
-
-__all__ = ["paris_clock_fixture"]  # a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("paris_clock")
 BLACKLIST = f"{BASE}/http/9.0/getBlacklist/"

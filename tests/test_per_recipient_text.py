@@ -23,14 +23,13 @@ from .conftest import (
     SIMULATE,
     TRIAL_API_KEY,
     Deploy,
+    SetClock,
     answer,
     message,
+    personal,
     sent_to_everyone,
     sms_data,
 )
-from .send_support import SetClock, paris_clock_fixture, personal
-
-__all__ = ["paris_clock_fixture"]  # a fixture, used by name
 
 pytestmark = pytest.mark.usefixtures("paris_clock")
 

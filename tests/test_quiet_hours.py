@@ -11,10 +11,7 @@ from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError
 from allmysms_component.rules import quiet_hours
 
-from .conftest import CFG, SEND, answer, message, sent_to_everyone, sms_data
-from .send_support import SetClock, paris, paris_clock_fixture
-
-__all__ = ["paris_clock_fixture"]  # a fixture, used by name
+from .conftest import CFG, SEND, SetClock, answer, message, paris, sent_to_everyone, sms_data
 
 MARKETING = {**CFG, "marketingMessage": "on"}
 

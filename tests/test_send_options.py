@@ -17,11 +17,9 @@ from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InsufficientCreditError
 
 from .conftest import API_KEY, CFG, INFO, SEND, SIMULATE, answer, endpoints, form, message, sms_data
-from .send_support import paris_clock_fixture
 
 # Marketing sends are held in quiet hours (issue 19): every send here happens on a weekday morning.
 pytestmark = pytest.mark.usefixtures("paris_clock")
-__all__ = ["paris_clock_fixture"]  # a fixture, used by name
 ONLY_WHEN_USED = {"reasons", "perRecipient", "segmentsTotal"}  # issue 19's output keys: absent from a plain send
 
 # What 1.0.0 posted for message(text="Hello") with CFG: the form fields in this order, smsData byte for byte.
