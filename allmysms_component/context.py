@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -38,11 +39,14 @@ class Context:
     """Settings, the API client (one connection pool, shared by threads) and the parsed component.json."""
 
     def __init__(self, settings: Settings | None = None, *, descriptor: Descriptor | None = None,
-                 client: AllMySmsClient | None = None, concurrency: int = 1) -> None:
+                 client: AllMySmsClient | None = None, concurrency: int = 1,
+                 clock: Callable[[], datetime] | None = None) -> None:
         """``concurrency``: how many sends this process may make at once (the worker's prefetch); the client's
-        pool follows it unless ALLMYSMS_MAX_CONNECTIONS is set (``Settings.pool_size``)."""
+        pool follows it unless ALLMYSMS_MAX_CONNECTIONS is set (``Settings.pool_size``). ``clock``: the aware
+        current time (Send at, quiet hours), the system's UTC clock unless a test hands in its own."""
         self.settings = settings or Settings()
         self.concurrency = concurrency
+        self.clock: Callable[[], datetime] = clock or _utc_now
         self.descriptor = descriptor or load_descriptor()
         self._client = client
         self._lock = threading.Lock()
@@ -68,6 +72,10 @@ class Context:
 
     def __repr__(self) -> str:
         return f"Context({self.settings!r})"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def from_env(env: Mapping[str, str], *, concurrency: int = 1) -> Context:

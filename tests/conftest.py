@@ -1,7 +1,7 @@
 """Shared fixtures and builders, the one home for both: a clean AllMySMS environment per test, the component's
-deployment as an explicit context, the one message builder, the mocked AllMySMS API and its canned answers, the
-simulator with a movable clock, and the session's real services (RabbitMQ, Redis), started once for the worker,
-journal and chaos tests."""
+deployment as an explicit context (and one whose clock a test stops), the one message builder (and its Recipients
+form), the mocked AllMySMS API and its canned answers, the simulator with a movable clock, and the session's real
+services (RabbitMQ, Redis), started once for the worker, journal and chaos tests."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from requests import PreparedRequest
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
+from allmysms_component.rules.schedule import PARIS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 from allmysms_component.settings import Settings
 
@@ -140,6 +141,42 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+def paris(local: str) -> datetime:
+    """An aware time from a Paris wall-clock time, ``2026-12-06T12:00:00``."""
+    return datetime.fromisoformat(local).replace(tzinfo=PARIS)
+
+
+WEEKDAY_MORNING = "2026-12-08T10:00:00"  # a Tuesday in Paris, no holiday: a marketing SMS may go out
+SetClock = Callable[[str], context.Context]
+
+
+@pytest.fixture
+def paris_clock(deployment: Deploy) -> SetClock:
+    """``paris_clock("2026-12-06T12:00:00")``: the deployment (as the test deployed it) with its clock stopped at
+    that Paris time (quiet hours, Send at); it starts at WEEKDAY_MORNING."""
+
+    def stop_at(local: str) -> context.Context:
+        ctx = deployment()
+        moment = paris(local)
+        ctx.clock = lambda: moment
+        return ctx
+
+    stop_at(WEEKDAY_MORNING)
+    return stop_at
+
+
+def personal(text: str, *entries: tuple[str, list[Any]], numbers: str | None = None,
+             **fields: Any) -> dict[str, Any]:
+    """A Send SMS message with a Recipients list: ``personal("Hi #param_1#", ("33612345678", ["Ann"]))``;
+    ``numbers``: a Mobile numbers list too."""
+    body: dict[str, Any] = {"senderName": "MyShop", "messageText": text,
+                            "recipients": [{"mobile": mobile, "values": values} for mobile, values in entries],
+                            **fields}
+    if numbers is not None:
+        body["mobileNumbers"] = numbers
+    return message(body=body)
 
 
 @pytest.fixture(autouse=True)

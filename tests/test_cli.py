@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from allmysms_component.rules import quiet_hours
 from allmysms_component.rules.schedule import PARIS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
 
@@ -107,7 +108,7 @@ def test_invalid_input_exits_1_with_an_error_event() -> None:
 
 
 def test_send_flags_set_the_inputs_and_settings() -> None:
-    at = future(days=30).astimezone(PARIS)
+    at = quiet_hours.next_allowed(future(days=30)).astimezone(PARIS)  # a marketing send: outside quiet hours
     done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Soldes \u2013 50 % \u2026",
                "--replace-lookalikes", "--marketing", "--max-parts", "2", "--campaign-name", "Soldes",
                "--send-at", at.isoformat())

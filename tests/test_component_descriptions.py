@@ -64,7 +64,8 @@ def test_send_sms_settings_are_optional_fields_with_labels_and_notes() -> None:
     assert tuple(fields) == SETTINGS
     assert {key: field["viewClass"] for key, field in fields.items()} == {
         "dryRun": "CheckBoxView", "maxSmsParts": "SelectView", "replaceLookalikes": "CheckBoxView",
-        "marketingMessage": "CheckBoxView", "duplicateWindow": "SelectView"}
+        "marketingMessage": "CheckBoxView", "duplicateWindow": "SelectView", "defaultCountry": "TextFieldView",
+        "mobileNumbersOnly": "CheckBoxView", "skipOptedOut": "CheckBoxView"}
     assert all(field["required"] is False and field["label"] and field["note"] for field in fields.values())
     assert list(fields["maxSmsParts"]["model"]) == ["1", "2", "3", "4"]
     assert list(fields["duplicateWindow"]["model"]) == WINDOW_CHOICES  # minutes, "0" (off) first

@@ -31,7 +31,9 @@ OUTPUT_KEYS = {"recipients", "smsIds", "invalidNumbers", "skippedNumbers", "tria
                "credits",
                # 1.1.0
                "simulated", "creditsNeeded", "scheduled", "scheduledAt", "campaignName", "replacedCharacters",
-               "stopMentionAdded"}
+               "stopMentionAdded",
+               # issue 19, only when Recipients, Default country or Skip opted-out numbers is used
+               "reasons", "perRecipient", "segmentsTotal"}
 ENV_VARS = ("ALLMYSMS_TRIAL_LOGIN", "ALLMYSMS_TRIAL_API_KEY", "ALLMYSMS_API_URL", "ALLMYSMS_JOURNAL_URL",
             "ALLMYSMS_JOURNAL_TTL", "ALLMYSMS_SEND_UNPROVEN_REDELIVERIES", "ALLMYSMS_JOURNAL_MEMORY_MB")
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"

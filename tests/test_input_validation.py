@@ -52,8 +52,8 @@ def findings(body: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _finding(problem: str) -> tuple[str, str]:
     field = problem.split("(", 1)[1].split(")", 1)[0]
-    for keyword, said in (("required", "is required"), ("type", "must be text"), ("minLength", "is empty"),
-                          ("maxLength", "is too long"), ("pattern", "is not allowed")):
+    for keyword, said in (("required", "is required"), ("type", "must be text"), ("type", "must be a list"),
+                          ("minLength", "is empty"), ("maxLength", "is too long"), ("pattern", "is not allowed")):
         if said in problem:
             return field, keyword
     raise AssertionError(f"an unexpected problem: {problem}")

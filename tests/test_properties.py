@@ -113,7 +113,8 @@ def assert_contract(outcome: Outcome) -> None:
         return
     assert outcome.body is not None
     assert list(Draft3Validator(OUT_SCHEMA).iter_errors(outcome.body)) == []
-    assert set(outcome.body) == set(OUT_SCHEMA["properties"])
+    # issue 19's keys come only with its inputs and settings, which these messages do not use
+    assert set(outcome.body) == set(OUT_SCHEMA["properties"]) - {"reasons", "perRecipient", "segmentsTotal"}
     assert len(outcome.forms) == 1
     json.dumps(outcome.body)
 

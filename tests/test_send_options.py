@@ -18,6 +18,10 @@ from allmysms_component.errors import ConfigurationError, InsufficientCreditErro
 
 from .conftest import API_KEY, CFG, INFO, SEND, SIMULATE, answer, endpoints, form, message, sms_data
 
+# Marketing sends are held in quiet hours (issue 19): every send here happens on a weekday morning.
+pytestmark = pytest.mark.usefixtures("paris_clock")
+ONLY_WHEN_USED = {"reasons", "perRecipient", "segmentsTotal"}  # issue 19's output keys: absent from a plain send
+
 # What 1.0.0 posted for message(text="Hello") with CFG: the form fields in this order, smsData byte for byte.
 PLAIN_SMS_DATA = '{"DATA":{"MESSAGE":"Hello","TPOA":"MyShop","SMS":[{"MOBILEPHONE":"33612345678"}],"CLIMSGID":"msg-1"}}'
 PLAIN_BODY = urlencode({"login": "me", "apiKey": API_KEY, "returnformat": "json", "smsData": PLAIN_SMS_DATA})
@@ -84,7 +88,7 @@ def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.
     api.post(SEND, json=answer("send_sent_one"))
     body = process(message(), CFG)["body"]
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
-    assert set(body) == set(schema["properties"])
+    assert set(body) == set(schema["properties"]) - ONLY_WHEN_USED
     assert list(Draft3Validator(schema).iter_errors(body)) == []
 
 

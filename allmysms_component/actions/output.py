@@ -59,7 +59,7 @@ def message(plan: Plan, answer: SendResult | DryRun) -> Message:
     most = len(request.recipients)  # an answer listing more than were sent is not believed past that
     if len(answer.sms_ids) > most or len(unmatched) > most:
         log.warning("AllMySMS answered more SMS ids or refused numbers than numbers sent; the extra are left out")
-    return new_message({
+    body = {
         "recipients": numbers.numbers,
         "smsIds": [{"phoneNumber": clip(sms["phoneNumber"], ID_MAX), "smsId": clip(sms["smsId"], ID_MAX)}
                    for sms in answer.sms_ids[:most]],
@@ -84,7 +84,33 @@ def message(plan: Plan, answer: SendResult | DryRun) -> Message:
         "campaignName": request.campaign_name,
         "replacedCharacters": plan.replaced,
         "stopMentionAdded": plan.prepared.stop_mention_added,
-    })
+    }
+    if plan.reasons is not None:  # a setting or input of issue 19 is used: without one, 1.2.0's output exactly
+        body.update(_why_and_each(plan, numbers, refused))
+    return new_message(body)
+
+
+REFUSED_BY_API = "refused by AllMySMS (invalid, or opted out)"
+MALFORMED = "not a phone number: 6 to 15 digits, optionally after + or 00"
+DUPLICATE = "the same number as an earlier entry"
+
+
+def _why_and_each(plan: Plan, numbers: recipients.Recipients, refused: list[str]) -> dict[str, object]:
+    """``reasons``: why each entry not sent is not; with a Recipients list, ``perRecipient`` (each number's
+    encoding and parts, never its text: the send journal keeps outputs and never a text nor its values) and
+    ``segmentsTotal`` (their sum: what the send bills)."""
+    known = plan.reasons or {}
+    gone = set(refused)
+    reasons = [{"number": entry, "reason": REFUSED_BY_API if entry in gone else known.get(entry, MALFORMED)}
+               for entry in numbers.invalid]
+    reasons += [{"number": entry, "reason": known.get(entry, DUPLICATE)} for entry in numbers.skipped]
+    extra: dict[str, object] = {"reasons": reasons}
+    if plan.texts is not None:
+        each = [{"phoneNumber": number, "encoding": plan.texts[number].encoding,
+                 "segments": plan.texts[number].segments} for number in numbers.numbers]
+        extra["perRecipient"] = each
+        extra["segmentsTotal"] = sum(row["segments"] for row in each)  # type: ignore[misc]
+    return extra
 
 
 def _warn(answer: SendResult | DryRun, sent: int, refused: list[str], unmatched: list[str]) -> None:

@@ -33,6 +33,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     planned = plan(msg, cfg, ctx)
     if planned.options.dry_run:  # sends nothing: no journal entry
         still_to_come(planned, ctx)
+        planned = _without_opted_out(planned, ctx)
         log_plan(planned)
         return output.message(planned, _simulate(ctx.client, planned))
     # The one irrevocable call, behind the worker's send journal: a message already sent replays its output.
@@ -44,6 +45,8 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     try:
         # After the journal: a redelivery past its Send at replays, or may have been sent; never "fix the time"
         still_to_come(planned, ctx)
+        # After the journal, so that the duplicate window compares what was asked, whoever opted out since.
+        planned = _without_opted_out(planned, ctx)
         log_plan(planned)
         result = _send(ctx.client, planned, started)
     except BaseException as exc:
@@ -52,6 +55,14 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
     sent = output.message(planned, result)
     gate.after_send([sent])
     return sent
+
+
+def _without_opted_out(planned: Plan, ctx: context.Context) -> Plan:
+    if not planned.options.skip_opted_out:
+        return planned
+    from .opted_out import skip_opted_out
+
+    return skip_opted_out(planned, ctx.client, ctx.descriptor.action(ACTION).label("mobileNumbers"))
 
 
 def _send(client: AllMySmsClient, planned: Plan, started: float) -> SendResult:
@@ -80,6 +91,9 @@ def _duplicate(request: SmsRequest, options: SendOptions) -> tuple[str, float] |
     """The Duplicate window: what makes two messages the same SMS (recipients, sender, text, Send at), digested."""
     if not options.duplicate_window:
         return None
-    same = json.dumps([sorted(request.recipients), request.sender, request.text, request.date], ensure_ascii=False)
+    what: list[object] = [sorted(request.recipients), request.sender, request.text, request.date]
+    if request.params is not None:  # one text per recipient: other values are other content
+        what.append(sorted([number, list(values)] for number, values in request.params.items()))
+    same = json.dumps(what, ensure_ascii=False)
     return hashlib.blake2b(same.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), \
         options.duplicate_window

@@ -70,12 +70,20 @@ class SmsRequest:
     cli_msg_id: str | None = None
     date: str | None = None           # DATE, ``YYYY-MM-DD HH:MM:SS`` in Paris time: a scheduled send
     campaign_name: str | None = None  # CAMPAIGN_NAME
+    # One text per recipient: each number's values, PARAM_1... of its SMS entry (``#param_1#``... in the text)
+    params: Mapping[str, Sequence[str]] | None = None
 
     def sms_data(self) -> str:
         """The ``smsData`` JSON, compact, non-ASCII as UTF-8 rather than escapes; optional fields only when
         set, so that a plain send is byte for byte what it always was."""
         data: dict[str, Any] = {"MESSAGE": self.text, "TPOA": self.sender,
                                 "SMS": [{"MOBILEPHONE": number} for number in self.recipients]}
+        if self.params is not None:
+            params = self.params
+            data["SMS"] = [{"MOBILEPHONE": number, **{f"PARAM_{n}": value for n, value in
+                                                      enumerate(params[number], start=1)}}
+                           for number in self.recipients]
+            data["DYNAMIC"] = max((len(params[number]) for number in self.recipients), default=0)
         if self.cli_msg_id:
             data["CLIMSGID"] = self.cli_msg_id
         if self.date:

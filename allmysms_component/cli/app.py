@@ -150,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--snapshot", metavar="FILE", help="the step's snapshot (a polling trigger's memory): read "
                      "from FILE when it exists (it wins over a fixture's), and the snapshot the run ends with "
                      "written back to it")
+    run.add_argument("--opted-out", metavar="NUMBERS", default="",
+                     help="with --sandbox: comma-separated numbers on the simulator's opt-out list (getBlacklist "
+                          "lists them, sendSms refuses them)")
     run.set_defaults(run=commands.run)
 
     check = command("verify", "check credentials", "Run the credentials check and print its result.")
@@ -186,5 +189,7 @@ def _parser() -> argparse.ArgumentParser:
                        "/sandbox/deliver and /sandbox/reply)")
     serve.add_argument("--push-method", choices=("POST", "GET"), default="POST",
                        help="POST the fields as a form (default) or add them to the URL's query (GET)")
+    serve.add_argument("--opted-out", metavar="NUMBERS", default="", help="comma-separated numbers on the "
+                       "simulator's opt-out list (getBlacklist lists them, sendSms refuses them)")
     serve.set_defaults(run=commands.sandbox)
     return parser

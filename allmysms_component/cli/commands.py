@@ -9,7 +9,7 @@ import dataclasses
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = substitute(cfg)  # the configuration only: the message is data, sent as typed
     if isinstance(msg, dict) and "body" not in msg:
         msg = pysailor.new_incoming(msg)  # a bare body, as a mapper would produce it
-    with Sending() as sending, _deployment(args.sandbox) as (ctx, simulator):
+    with Sending() as sending, _deployment(args.sandbox, _numbers(args.opted_out)) as (ctx, simulator):
         for key in unknown_settings(cfg, args.action, ctx.descriptor):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
                   f"of {args.action}: it is ignored", file=sys.stderr)
@@ -157,7 +157,8 @@ def sandbox(args: argparse.Namespace) -> int:
         print_json({"received": received_json(sms)})
 
     simulator = AllMySmsSimulator(host=args.host, port=args.port, tls=args.tls, on_receive=show,
-                                  push_url=args.push_url, push_method=args.push_method)
+                                  push_url=args.push_url, push_method=args.push_method,
+                                  blacklist=_numbers(args.opted_out))
     try:
         try:
             simulator.start()
@@ -192,6 +193,11 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
+
+def _numbers(listed: str) -> list[str]:
+    """A --opted-out list: comma-separated numbers."""
+    return [number.strip() for number in listed.split(",") if number.strip()]
+
 
 def _every_interface(host: str) -> bool:
     try:
@@ -230,18 +236,18 @@ def service(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _deployment(sandbox: bool) -> Iterator[tuple[context.Context, Any]]:
+def _deployment(sandbox: bool, opted_out: Sequence[str] = ()) -> Iterator[tuple[context.Context, Any]]:
     """The component's context for this command, built once from the environment's ALLMYSMS_* settings and handed
     in while the block runs (os.environ is never written). With --sandbox, a simulator in this process too, and
     the context pointed at it (its own trial account; the other settings, such as timeouts, still the
-    environment's)."""
+    environment's; ``opted_out``: the simulator's opt-out list)."""
     settings = Settings.from_env(os.environ)
     with contextlib.ExitStack() as stack:
         simulator = None
         if sandbox:
             from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
 
-            simulator = stack.enter_context(AllMySmsSimulator())
+            simulator = stack.enter_context(AllMySmsSimulator(blacklist=opted_out))
             settings = dataclasses.replace(settings, api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
                                            trial_api_key=TRIAL_ACCOUNT.api_key)
         ctx = context.Context(settings)

@@ -19,7 +19,11 @@ MAX_SMS_PARTS = "maxSmsParts"
 REPLACE_LOOKALIKES = "replaceLookalikes"
 MARKETING = "marketingMessage"
 DUPLICATE_WINDOW = "duplicateWindow"
-SETTINGS = (DRY_RUN, MAX_SMS_PARTS, REPLACE_LOOKALIKES, MARKETING, DUPLICATE_WINDOW)
+DEFAULT_COUNTRY = "defaultCountry"
+MOBILE_ONLY = "mobileNumbersOnly"
+SKIP_OPTED_OUT = "skipOptedOut"
+SETTINGS = (DRY_RUN, MAX_SMS_PARTS, REPLACE_LOOKALIKES, MARKETING, DUPLICATE_WINDOW, DEFAULT_COUNTRY, MOBILE_ONLY,
+            SKIP_OPTED_OUT)
 PARTS_CHOICES = [str(n) for n in range(1, MAX_PARTS + 1)]
 WINDOW_CHOICES = ["0", "1", "5", "15", "60", "240", "1440"]  # minutes; 0: off
 _SETTINGS = frozenset(SETTINGS)
@@ -34,6 +38,9 @@ class SendOptions:
     replace_lookalikes: bool = False
     marketing: bool = False
     duplicate_window: float = 0.0  # seconds; 0: off
+    default_country: str | None = None  # ISO 3166 alpha-2, upper case: numbers are read in that country
+    mobile_only: bool = False           # with default_country: numbers that are not mobiles are refused
+    skip_opted_out: bool = False        # getBlacklist before sending; listed numbers are skipped
 
 
 DEFAULTS = SendOptions()
@@ -55,7 +62,23 @@ def send_options(cfg: object, labels: Mapping[str, str] | None = None) -> SendOp
         marketing=checkbox(cfg, MARKETING, label(MARKETING)),
         duplicate_window=60.0 * int(select(cfg, DUPLICATE_WINDOW, label(DUPLICATE_WINDOW), WINDOW_CHOICES,
                                            default="0")),
+        default_country=country(cfg, label(DEFAULT_COUNTRY)),
+        mobile_only=checkbox(cfg, MOBILE_ONLY, label(MOBILE_ONLY)),
+        skip_opted_out=checkbox(cfg, SKIP_OPTED_OUT, label(SKIP_OPTED_OUT)),
     )
+
+
+def country(cfg: Mapping[str, object], label: str) -> str | None:
+    """The Default country: two letters (ISO 3166 alpha-2), upper-cased; None when absent or blank. Whether
+    the country has a numbering plan is checked where numbers are read (rules.country), which loads the
+    numbering data only for a step that sets it."""
+    value = cfg.get(DEFAULT_COUNTRY)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isascii() and value.strip().isalpha():
+        return value.strip().upper()
+    raise ConfigurationError(f"The setting {label} is {_shown(value)}: it must be a two-letter country code "
+                             f"(ISO 3166 alpha-2), e.g. FR, BE or CH, or empty; nothing was sent")
 
 
 def checkbox(cfg: Mapping[str, object], key: str, label: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInputError
@@ -55,9 +55,7 @@ class Recipients:
 
 def normalize(entry: str) -> str | None:
     """The number AllMySMS should receive for one entry, or None when it is not a phone number."""
-    number = _NOISE.sub("", entry)
-    if not number.isascii():
-        number = _ascii_digits(number)
+    number = clean(entry)
     if number.startswith("+"):
         number = number[1:]
     elif number.startswith("00"):
@@ -78,16 +76,7 @@ def parse(raw: str, *, label: str = FIELD) -> Recipients:
     invalid: list[str] = []
     skipped: list[str] = []
     seen: set[str] = set()
-    count = 0
-    for match in _ENTRY.finditer(raw):
-        entry = match.group().strip()
-        if not entry:
-            continue
-        count += 1
-        if count > MAX_ENTRIES:
-            raise InvalidInputError(
-                [f"{label} has more than {MAX_ENTRIES} numbers; split the list into several messages (up to "
-                 f"{RECOMMENDED_ENTRIES} per message are recommended)"], field=FIELD)
+    for entry in entries(raw, label=label):
         number = normalize(entry)
         if number is None:
             invalid.append(clip(entry, ECHO_MAX))
@@ -99,6 +88,27 @@ def parse(raw: str, *, label: str = FIELD) -> Recipients:
     if not numbers:
         raise InvalidInputError([_none_usable(invalid, label)], field=FIELD)
     return Recipients(numbers, invalid, skipped)
+
+
+def entries(raw: str, *, label: str = FIELD) -> Iterator[str]:
+    """The entries of a list as typed (trimmed, blanks left out); InvalidInputError past MAX_ENTRIES."""
+    count = 0
+    for match in _ENTRY.finditer(raw):
+        entry = match.group().strip()
+        if not entry:
+            continue
+        count += 1
+        if count > MAX_ENTRIES:
+            raise InvalidInputError(
+                [f"{label} has more than {MAX_ENTRIES} numbers; split the list into several messages (up to "
+                 f"{RECOMMENDED_ENTRIES} per message are recommended)"], field=FIELD)
+        yield entry
+
+
+def clean(entry: str) -> str:
+    """An entry without separators, visual punctuation and invisible marks, its digits in ASCII."""
+    number = _NOISE.sub("", entry)
+    return number if number.isascii() else _ascii_digits(number)
 
 
 def refused_by_api(numbers: Sequence[str], reported: Iterable[str]) -> tuple[list[str], list[str]]:

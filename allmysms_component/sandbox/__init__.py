@@ -37,6 +37,11 @@ Transport
     ``invalidNumbers`` ("|"-joined, as received), ``campaignId``, then ``credits`` (left), ``creditsUsed``,
     ``nbContacts``, ``nbSms`` as strings like the real API, and ``smsIds`` ``[{"phoneNumber", "smsId"}]``
     (UUIDs) for the accepted numbers, in request order.
+
+    ``DYNAMIC`` n (one text per recipient): each ``SMS`` entry's ``PARAM_1`` to ``PARAM_n`` fill the
+    ``#param_1#``... of ``MESSAGE`` for that recipient; parts and cost are counted on each recipient's text
+    and added up, and 111 applies to the longest. A ``DYNAMIC`` that is not a count, or an entry without one
+    of its n values, is 106 (what the real API does then is undocumented).
 ``simulateCampaign``
     Same checks, nothing sent or debited: ``{status, statusText, invalidNumbers, nbCredits, nbContacts,
     nbSms}`` (counters as JSON numbers here, as in the only documented example).
@@ -54,6 +59,9 @@ Transport
 ``getPulls``
     ``{"mos": [{"phoneNumber", "id", "campaignId", "message", "receptionDate"}]}``: the account's replies,
     oldest first, the most recent ``limit`` (default 1000); :meth:`AllMySmsSimulator.reply` adds one.
+``getBlacklist``
+    ``{"blacklist": [{"phoneNumber", "comment": "stop", "receptionDate"}]}``: the simulator's ``blacklist``
+    (the numbers it also refuses at send time), sorted; an empty list when it has none.
 ``deleteCampaign``
     ``campId`` of a pending campaign -> ``{"status": "OK"}``, credits refunded. Otherwise (the real refusals
     are undocumented) ``{"status": "KO", "statusText": "Unknown campaign" | "Campaign already sent" |

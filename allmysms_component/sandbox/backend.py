@@ -14,6 +14,7 @@ from typing import Any
 
 from .campaigns import Campaigns
 from .replies import Mo, pulls_json, report_fields
+from .params import blacklist_json, dynamic, render
 from .rules import (
     DATE_FORMAT,
     SANDBOX_ACCOUNT,
@@ -126,6 +127,7 @@ class SimulatedApi:
             "getAcks": self.get_acks,
             "deleteCampaign": self.delete_campaign,
             "getPulls": self.get_pulls,
+            "getBlacklist": self.get_blacklist,
         }
         method = methods.get(endpoint)
         if method is None:
@@ -142,9 +144,10 @@ class SimulatedApi:
         account = self.authenticate(params)
         order = self.order(params)
         campaign_id = "sb_" + uuid.uuid4().hex[:16]
-        sent = [ReceivedSms(str(uuid.uuid4()), campaign_id, number, order.message, order.sender,
-                            order.cli_msg_id, order.parts, account.login, order.campaign_name, order.send_at)
-                for number in order.recipients]
+        sent = [ReceivedSms(str(uuid.uuid4()), campaign_id, number, order.text_of(index), order.sender,
+                            order.cli_msg_id, order.parts_of(index), account.login, order.campaign_name,
+                            order.send_at)
+                for index, number in enumerate(order.recipients)]
         with self.lock:
             # Check and debit under one lock, so that concurrent sends cannot overdraw the account. A scheduled
             # campaign is paid when accepted and refunded if cancelled.
@@ -209,6 +212,10 @@ class SimulatedApi:
             account.credits += refund
         return {"status": "KO", "statusText": refused} if refused else {"status": "OK"}
 
+    def get_blacklist(self, params: Mapping[str, str]) -> dict[str, Any]:
+        self.authenticate(params)
+        return blacklist_json(self.blacklist)
+
     def authenticate(self, params: Mapping[str, str]) -> Account:
         account = self.accounts.get(params.get("login", ""))
         key = params.get("apiKey", "").encode()
@@ -234,14 +241,25 @@ class SimulatedApi:
         master = text_field(data, "MASTERACCOUNT")
         if master and master not in self.accounts:
             raise Refused(118)
-        recipients, invalid = self.sort_numbers([text_field(entry, "MOBILEPHONE") for entry in data["SMS"]])
+        count = dynamic(data)
+        entries = data["SMS"]
+        recipients, invalid = self.sort_numbers([text_field(entry, "MOBILEPHONE") for entry in entries])
         if not recipients:
             raise Refused(114)
+        texts: tuple[str, ...] = ()
+        if count:  # one text per recipient, for the entries whose number is valid
+            refused = set(invalid)
+            texts = tuple(render(message, entry, count) for entry in entries
+                          if text_field(entry, "MOBILEPHONE") not in refused)
+            longest = max(len(text) for text in texts)
+            if longest > self.max_message_length:
+                raise Refused(111, f"Message longer than {self.max_message_length} characters")
         return Order(message=message, sender=text_field(data, "TPOA"),
                      cli_msg_id=text_field(data, "CLIMSGID") or None,
                      campaign_name=text_field(data, "CAMPAIGN_NAME") or None,
                      send_at=date_text if date is not None and date > self.now() else None,
-                     recipients=recipients, invalid=invalid, parts=sms_parts(message))
+                     recipients=recipients, invalid=invalid, parts=sms_parts(message), texts=texts,
+                     parts_each=tuple(sms_parts(text) for text in texts))
 
     def sort_numbers(self, numbers: list[str]) -> tuple[list[str], list[str]]:
         """(normalised valid numbers, invalid or blacklisted numbers as received), both in request order."""

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 API_PATH = "/http/9.0/"
-ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign", "getPulls"})
+ENDPOINTS = frozenset({"sendSms", "simulateCampaign", "getInfo", "getAcks", "deleteCampaign", "getPulls",
+                       "getBlacklist"})
 CREDITS_PER_PART = 15
 
 STATUS_TEXTS = {
@@ -104,10 +105,18 @@ class Order:
     recipients: list[str]  # normalised, in request order
     invalid: list[str]  # as received
     parts: int  # per recipient
+    texts: tuple[str, ...] = ()  # with DYNAMIC: each recipient's text, values filled in
+    parts_each: tuple[int, ...] = ()  # with DYNAMIC: each recipient's parts
+
+    def text_of(self, index: int) -> str:
+        return self.texts[index] if self.texts else self.message
+
+    def parts_of(self, index: int) -> int:
+        return self.parts_each[index] if self.parts_each else self.parts
 
     @property
     def nb_sms(self) -> int:
-        return self.parts * len(self.recipients)
+        return sum(self.parts_each) if self.parts_each else self.parts * len(self.recipients)
 
     @property
     def cost(self) -> int:
