@@ -13,8 +13,8 @@ from http import HTTPStatus
 from typing import Any
 
 from .campaigns import Campaigns
-from .replies import Mo, pulls_json, report_fields
 from .params import blacklist_json, dynamic, render
+from .replies import Mo, pulls_json, report_fields
 from .rules import (
     DATE_FORMAT,
     SANDBOX_ACCOUNT,
