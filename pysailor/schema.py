@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InvalidInputError
 
@@ -34,8 +34,7 @@ _GATE_OPTIONS: dict[str, Any] = {**_COMPILE_OPTIONS, "detailed_exceptions": Fals
 Check = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a body: the field (None: the body as a whole), the keyword, a sentence."""
 
     field: str | None

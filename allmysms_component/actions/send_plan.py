@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pysailor import ActionSchema, new_id
 
@@ -28,8 +27,7 @@ MAX_CLI_MSG_ID = 64
 log = logging.getLogger("allmysms_component.actions.send_sms")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The request to make, with what the rules decided on the way: who is left out, how the text was cut."""
 
     request: SmsRequest
