@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 # jsonschema checks a schema (`allmysms-component validate`); yarl reads the worker's URLs; the runtime's execution
-# runs steps for the worker and the CLI.
-NOT_ON_THE_SEND_PATH = ("jsonschema", "yarl", "pysailor.execution")
+# runs steps for the worker and the CLI; phonenumbers and holidays serve settings a plain send leaves off.
+NOT_ON_THE_SEND_PATH = ("jsonschema", "yarl", "pysailor.execution", "phonenumbers", "holidays")
 
 
 def test_importing_the_send_action_loads_none_of_what_a_plain_send_does_not_use() -> None:
