@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -40,16 +41,18 @@ _BASE_URL = re.compile(r"""(?P<scheme>https?)://(?P<host>\[[0-9a-f:.]+\]|[a-z0-9
                        re.IGNORECASE | re.ASCII | re.VERBOSE)
 
 
-@dataclass(frozen=True)
-class Timeouts:
+class Timeouts(NamedTuple):
     connect: float = DEFAULT_CONNECT_TIMEOUT
     read: float = DEFAULT_READ_TIMEOUT
+
+
+_DEFAULT_TIMEOUTS = Timeouts()
 
 
 @dataclass(frozen=True)
 class Settings:
     api_url: str = DEFAULT_API_URL
-    timeouts: Timeouts = Timeouts()
+    timeouts: Timeouts = _DEFAULT_TIMEOUTS
     trial_login: str = ""
     trial_api_key: str = field(default="", repr=False)
     max_connections: int = DEFAULT_MAX_CONNECTIONS

@@ -21,16 +21,34 @@ worker       start-up, consuming, the stop order: ``run_worker``; service: the c
 stub         StubBroker
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import errors
 from .descriptor import Descriptor, Function, component_json_path, module_name
-from .execution import Event, Execution, Outcome, Process, error_payload, execute, verify
 from .jsontext import json_text
 from .logs import BunyanFormatter, bunyan_level, configure_logging, message_log_context
 from .messages import Message, new_id, new_incoming, new_message
 from .schema import ActionSchema
+
+if TYPE_CHECKING:
+    from .execution import Event, Execution, Outcome, Process, error_payload, execute, verify
 
 __all__ = [
     "ActionSchema", "BunyanFormatter", "Descriptor", "Event", "Execution", "Function", "Message", "Outcome",
     "Process", "bunyan_level", "component_json_path", "configure_logging", "error_payload", "errors", "execute",
     "json_text", "message_log_context", "module_name", "new_id", "new_incoming", "new_message", "verify",
 ]
+
+# Imported on first use: an action's process() never needs the runtime's execution (its import is part of what
+# a replica's first message pays), the worker and the CLI do.
+_EXECUTION = frozenset({"Event", "Execution", "Outcome", "Process", "error_payload", "execute", "verify"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXECUTION:
+        from . import execution
+
+        value = getattr(execution, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigurationError, InvalidInputError
 from .schema import ActionSchema
@@ -100,8 +100,7 @@ def _labels(fields: Mapping[str, Any]) -> dict[str, str]:
             for key, spec in fields.items()}
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     """An action or trigger, loaded."""
 
     name: str

@@ -12,8 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Output = dict[str, Any]
 
@@ -92,8 +91,7 @@ def use(gate: SendGate) -> Iterator[SendGate]:
         _current.reset(token)
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     """Which send a delivery is: what a gatekeeper needs to know it again when the broker redelivers it."""
 
     step: str                # "flowId/stepId": the step that owns the queue

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from yarl import URL
-
 UNREADABLE = "(a URL that cannot be read; not shown)"
 HIDDEN = "******"
 # Query options that carry a secret: redis-py's password, and the usual names of tokens and keys.
@@ -58,6 +56,8 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     """``http://user:p%40ss@host/x`` -> (``http://host/x``, ("user", "p@ss")): the userinfo becomes Basic auth.
 
     ValueError when the URL cannot be read (never quoting it)."""
+    from yarl import URL  # here: its import (multidict, propcache) is not a plain send's to pay
+
     try:
         parsed = URL(url)
         host = parsed.host

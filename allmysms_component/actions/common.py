@@ -5,8 +5,7 @@ actions start (the process's context, the campaign id, the account)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pysailor import ActionSchema
 
@@ -30,8 +29,7 @@ def incoming_body(msg: object, schema: ActionSchema) -> Mapping[str, Any]:
     return body
 
 
-@dataclass(frozen=True)
-class AccountCall:
+class AccountCall(NamedTuple):
     """Where an action that asks AllMySMS about an account starts."""
 
     context: context.Context

@@ -3,7 +3,6 @@ reported in skippedNumbers with its reason. When the list cannot be read, nothin
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from ..api import AllMySmsClient
@@ -36,8 +35,8 @@ def skip_opted_out(planned: Plan, client: AllMySmsClient, label: str) -> Plan:
     log.info("%d number(s) on the opt-out list left out: %s", len(out), recipients.mask_all(out))
     request = planned.request
     params = None if request.params is None else {number: request.params[number] for number in kept}
-    return dataclasses.replace(
-        planned, numbers=recipients.Recipients(kept, numbers.invalid, numbers.skipped + out),
-        request=dataclasses.replace(request, recipients=kept, params=params),
+    return planned._replace(
+        numbers=recipients.Recipients(kept, numbers.invalid, numbers.skipped + out),
+        request=request._replace(recipients=kept, params=params),
         reasons={**(planned.reasons or {}), **dict.fromkeys(out, OPTED_OUT)},
         texts=None if planned.texts is None else {n: planned.texts[n] for n in kept})

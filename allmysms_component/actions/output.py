@@ -10,8 +10,7 @@ so a sent SMS is never followed by an output that cannot be emitted.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pysailor import Message, new_message
 
@@ -29,8 +28,7 @@ ID_MAX = 64             # characters of an id or a number AllMySMS answers: a ca
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class DryRun:
+class DryRun(NamedTuple):
     """A dry run's answers (simulateCampaign, then getInfo), read as a send's: no SMS id, no campaign, nothing
     used."""
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pysailor import ActionSchema, new_id
 
@@ -30,8 +29,7 @@ TRIAL_LIMIT = f"over the {TRIAL_MAX_RECIPIENTS} recipients of trial mode"
 log = logging.getLogger("allmysms_component.actions.send_sms")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The request to make, with what the rules decided on the way: who is left out, how the text was cut."""
 
     request: SmsRequest

@@ -17,9 +17,8 @@ import random
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -51,8 +50,7 @@ _UNUSABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, 
              requests.exceptions.InvalidHeader)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Bounded retries for requests that certainly sent nothing."""
 
     attempts: int = 3
@@ -66,8 +64,7 @@ class RetryPolicy:
         return base * (1 + random.random() / 10)  # noqa: S311 - jitter, not cryptography
 
 
-@dataclass(frozen=True)
-class _Retry:
+class _Retry(NamedTuple):
     """A try that certainly sent nothing and may be repeated: why, and after how long at the least."""
 
     reason: str

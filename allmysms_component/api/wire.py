@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 from urllib.parse import urlencode
 
 from ..errors import (
@@ -60,8 +59,7 @@ class SmsId(TypedDict):
     smsId: str
 
 
-@dataclass(frozen=True)
-class SmsRequest:
+class SmsRequest(NamedTuple):
     """One SMS text from one sender to many numbers (already validated and normalized)."""
 
     text: str
@@ -113,8 +111,7 @@ def form(credentials: Credentials, **fields: str) -> str:
                              f"text); nothing was sent")
 
 
-@dataclass(frozen=True)
-class SendResult:
+class SendResult(NamedTuple):
     status: int
     status_text: str
     invalid_numbers: list[str]
@@ -126,8 +123,7 @@ class SendResult:
     sms_ids: list[SmsId]
 
 
-@dataclass(frozen=True)
-class SimulationResult:
+class SimulationResult(NamedTuple):
     status: int
     status_text: str
     invalid_numbers: list[str]
@@ -136,8 +132,7 @@ class SimulationResult:
     nb_sms: float | None
 
 
-@dataclass(frozen=True)
-class AccountInfo:
+class AccountInfo(NamedTuple):
     status_text: str
     credits: float | None
     login: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import ConfigurationError
 from ..settings import Settings
@@ -17,8 +18,7 @@ class Credentials:
     api_key: str = field(repr=False)
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     credentials: Credentials
     trial: bool
 

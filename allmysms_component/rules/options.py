@@ -9,7 +9,7 @@ such as ``_account``) are not this module's business.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import ConfigurationError
 from .text import MAX_PARTS
@@ -29,8 +29,7 @@ WINDOW_CHOICES = ["0", "1", "5", "15", "60", "240", "1440"]  # minutes; 0: off
 _SETTINGS = frozenset(SETTINGS)
 
 
-@dataclass(frozen=True)
-class SendOptions:
+class SendOptions(NamedTuple):
     """The settings of one Send SMS step; the defaults are the original component's behaviour."""
 
     dry_run: bool = False

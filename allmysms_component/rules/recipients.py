@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..errors import InvalidInputError
 from .echo import clip
@@ -32,12 +32,10 @@ _NOISE = re.compile(r"[\s.\-()\u00ad\u2010-\u2015\u2212\u200b-\u200f\u202a-\u202
 _NUMBER = re.compile(r"[0-9]{6,15}")
 
 
-@dataclass(frozen=True)
-class Recipients:
-    numbers: list[str] = field(default_factory=list)   # unique, normalized, in input order
-    invalid: list[str] = field(default_factory=list)   # entries as typed (trimmed, cut) that are not a number,
-                                                       # then the numbers AllMySMS refused
-    skipped: list[str] = field(default_factory=list)   # normalized numbers not sent: duplicates, over a limit
+class Recipients(NamedTuple):
+    numbers: list[str]   # unique, normalized, in input order
+    invalid: list[str]   # entries as typed (trimmed, cut) that are not a number, then the numbers AllMySMS refused
+    skipped: list[str]   # normalized numbers not sent: duplicates, over a limit
 
     def limited(self, count: int) -> Recipients:
         """The first ``count`` numbers; the others move to ``skipped``."""

@@ -17,8 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sized
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import InvalidInputError
 
@@ -57,8 +56,7 @@ UCS2_PART = 67      # UTF-16 units per part of a multi-part UCS-2 SMS
 _STOP_MENTION = re.compile(r"\bstop\b[^\n\d]{0,20}36 ?180\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class PreparedText:
+class PreparedText(NamedTuple):
     text: str
     truncated: bool
     encoding: Encoding
