@@ -62,12 +62,17 @@ class StubBroker(Broker):
             self.handed_out += 1
             task = asyncio.get_running_loop().create_task(on_delivery(getting.result()))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._handled)
+
+    def _handled(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._queue.task_done()
 
     async def join(self) -> None:
         """Until every delivery enqueued so far has been handed out and its handling has ended."""
-        while not self._queue.empty() or self._tasks:
-            await asyncio.sleep(0.001)
+        # The queue counts a delivery until its handling ends: between the consumer's get and its task's start
+        # the delivery is in neither the queue nor the tasks, and a poll of both would return early there.
+        await self._queue.join()
 
     async def cancel(self) -> None:
         self._cancelled.set()

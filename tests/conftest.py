@@ -1,6 +1,7 @@
-"""Shared fixtures: a clean AllMySMS environment per test, the component's deployment as an explicit context,
-the mocked AllMySMS API and its canned answers, and the session's real services (RabbitMQ, Redis), started once
-for the worker, journal and chaos tests."""
+"""Shared fixtures and builders, the one home for both: a clean AllMySMS environment per test, the component's
+deployment as an explicit context, the one message builder, the mocked AllMySMS API and its canned answers, the
+simulator with a movable clock, and the session's real services (RabbitMQ, Redis), started once for the worker,
+journal and chaos tests."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,6 +25,7 @@ from requests import PreparedRequest
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from allmysms_component import context
+from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulator
 from allmysms_component.settings import Settings
 
 from .services import redis_server, trust_since_long_ago
@@ -45,6 +48,19 @@ DELETE = f"{BASE}/http/9.0/deleteCampaign/"
 
 ANSWERS = Path(__file__).parent / "data" / "v9"
 
+CFG = {"login": "me", "apiKey": API_KEY}
+SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
+
+
+def message(numbers: object = "33612345678", text: object = "Hello", *, sender: object = "MyShop",
+            message_id: str = "msg-1", body: Mapping[str, Any] | None = None, **fields: object) -> dict[str, Any]:
+    """A platform message as the sailor hands it to an action's ``process``: a Send SMS body (``numbers``,
+    ``text``, ``sender``, and any other input by its key: ``sendAt=...``, ``messageText=None``), or ``body`` as
+    given for the other actions (``message(body={"campaignId": "ap_1"})``)."""
+    if body is None:
+        body = {"mobileNumbers": numbers, "senderName": sender, "messageText": text, **fields}
+    return {"id": message_id, "body": dict(body), "attachments": {}, "headers": {}, "metadata": {}}
+
 
 def answer(scenario: str) -> dict[str, Any]:
     """The canned AllMySMS answer tests/data/v9/<scenario>.json, a fresh copy the test may change."""
@@ -57,6 +73,22 @@ def form_of(request: PreparedRequest) -> dict[str, str]:
     body = request.body
     raw = body.decode("utf-8") if isinstance(body, bytes) else str(body)
     return {key: values[0] for key, values in parse_qs(raw).items()}
+
+
+def form(api: responses.RequestsMock, index: int = 0) -> dict[str, str]:
+    """The form fields of the ``index``-th request the client made, as AllMySMS receives them."""
+    return form_of(api.calls[index].request)
+
+
+def sms_data(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:
+    """The ``DATA`` of the ``index``-th request's smsData."""
+    data: dict[str, Any] = json.loads(form(api, index)["smsData"])["DATA"]
+    return data
+
+
+def endpoints(api: responses.RequestsMock) -> list[str]:
+    """The API calls made, by name (``sendSms``...), in order."""
+    return [str(call.request.url).rstrip("/").rsplit("/", 1)[-1] for call in api.calls]
 
 
 def sent_to_everyone(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
@@ -85,6 +117,29 @@ def mocked_api() -> Iterator[responses.RequestsMock]:
 def api() -> Iterator[responses.RequestsMock]:
     with mocked_api() as mock:
         yield mock
+
+
+def future(**delta: float) -> datetime:
+    """An aware time that far from now, to the second."""
+    return (datetime.now(timezone.utc) + timedelta(**delta)).replace(microsecond=0)
+
+
+class Clock:
+    """The simulator's clock, moved by tests: scheduled campaigns go out when it reaches their date."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture(autouse=True)
@@ -137,6 +192,18 @@ def trial_env(deployment: Deploy) -> None:
     deployment(trial_login="demo", trial_api_key=TRIAL_API_KEY)
 
 
+@pytest.fixture
+def simulator(deployment: Deploy, clock: Clock) -> Iterator[AllMySmsSimulator]:
+    """The AllMySMS simulator over real sockets, with the component pointed at it and a movable clock (test
+    modules that need other accounts define their own)."""
+    with AllMySmsSimulator(accounts=[Account(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key),
+                                     Account("trial", "trial-key")],
+                           blacklist=["33600000666"], clock=clock,
+                           delivery={"33611111111": "delivered", "33622222222": "failed"}) as sim:
+        deployment(api_url=sim.url)
+        yield sim
+
+
 AMQP_URL_VARIABLE = "ALLMYSMS_TEST_AMQP_URL"
 
 
@@ -167,7 +234,8 @@ def amqp_loop() -> Iterator[Loop]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis named by ALLMYSMS_TEST_REDIS_URL, or a private redis-server for the session, whose journal
-    markers say it has lost nothing for a month (as for a new deployment's Redis: README, "Running the Redis")."""
+    markers say it has lost nothing for a month (as for a new deployment's Redis: docs/journal.md,
+    "Running the Redis")."""
     with redis_server(Path(tmp_path_factory.mktemp("redis"))) as url:
         trust_since_long_ago(url)
         yield url

@@ -26,24 +26,13 @@ from allmysms_component.errors import (
 from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-from .conftest import API_KEY, DELETE, answer
-from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
-    CFG,
-    SANDBOX_CFG,
-    Clock,
-    clock_fixture,
-    form,
-    future,
-    message,
-    simulator_fixture,
-    sms,
-)
+from .conftest import API_KEY, CFG, DELETE, SANDBOX_CFG, Clock, answer, form, future, message
 
 SANDBOX_CREDENTIALS = Credentials(SANDBOX_ACCOUNT.login, SANDBOX_ACCOUNT.api_key)
 
 
 def cancel(campaign_id: object = "ap_2", cfg: dict[str, Any] = CFG) -> dict[str, Any]:
-    body: dict[str, Any] = process(message({"campaignId": campaign_id}), cfg)["body"]
+    body: dict[str, Any] = process(message(body={"campaignId": campaign_id}), cfg)["body"]
     return body
 
 
@@ -119,7 +108,7 @@ def test_an_answer_without_a_status_says_the_cancellation_is_unknown(api: respon
 
 def test_a_bad_campaign_id_asks_nothing(api: responses.RequestsMock) -> None:
     with pytest.raises(InvalidInputError, match=r"Campaign id \(campaignId\) is required"):
-        process(message({}), CFG)
+        process(message(body={}), CFG)
     assert len(api.calls) == 0
 
 
@@ -134,7 +123,7 @@ def test_the_key_never_reaches_the_error(api: responses.RequestsMock) -> None:
 # -- end to end, against the simulator --------------------------------------------------------------------
 
 def schedule(numbers: str = "33611111111") -> dict[str, Any]:
-    body: dict[str, Any] = send(sms(numbers=numbers, sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
+    body: dict[str, Any] = send(message(numbers=numbers, sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
     assert (body["status"], body["scheduled"]) == (101, True)
     return body
 
@@ -174,7 +163,7 @@ def test_a_campaign_that_cannot_be_cancelled(simulator: AllMySmsSimulator, clock
 
 
 def test_an_immediate_send_cannot_be_cancelled(simulator: AllMySmsSimulator) -> None:
-    sent = send(sms(), SANDBOX_CFG)["body"]
+    sent = send(message(), SANDBOX_CFG)["body"]
     with pytest.raises(CampaignNotPendingError, match="already sent"):
         cancel(sent["campaignId"], SANDBOX_CFG)
 

@@ -16,20 +16,11 @@ from allmysms_component.errors import AuthenticationError, ConfigurationError
 from allmysms_component.rules.credits import estimated_parts_to_france
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
 
-from .conftest import INFO, TRIAL_API_KEY, answer
-from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
-    CFG,
-    SANDBOX_CFG,
-    clock_fixture,
-    form,
-    message,
-    simulator_fixture,
-    sms,
-)
+from .conftest import CFG, INFO, SANDBOX_CFG, TRIAL_API_KEY, answer, form, message
 
 
 def check(cfg: dict[str, Any] = CFG, msg: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = process(message({}) if msg is None else msg, cfg)["body"]
+    body: dict[str, Any] = process(message(body={}) if msg is None else msg, cfg)["body"]
     return body
 
 
@@ -84,7 +75,7 @@ def test_blank_credentials_without_a_trial_account_ask_nothing(api: responses.Re
 
 def test_end_to_end_the_credits_follow_the_sends(simulator: AllMySmsSimulator) -> None:
     before = check(SANDBOX_CFG)
-    send(sms(numbers="33611111111, 33622222222"), SANDBOX_CFG)
+    send(message(numbers="33611111111, 33622222222"), SANDBOX_CFG)
     after = check(SANDBOX_CFG)
     assert before["credits"] - after["credits"] == 30
     assert after["credits"] == simulator.account(SANDBOX_ACCOUNT.login).credits

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 import requests
 
+from allmysms_component.rules.schedule import PARIS
 from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator, Fault
 
-from .feature_support import future
+from .conftest import future
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = shutil.which("allmysms-component", path=str(Path(sys.executable).parent)) or "allmysms-component"
@@ -105,6 +106,36 @@ def test_invalid_input_exits_1_with_an_error_event() -> None:
     assert end["outcome"] == "rejected"
 
 
+def test_send_flags_set_the_inputs_and_settings() -> None:
+    at = future(days=30).astimezone(PARIS)
+    done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Soldes \u2013 50 % \u2026",
+               "--replace-lookalikes", "--marketing", "--max-parts", "2", "--campaign-name", "Soldes",
+               "--send-at", at.isoformat())
+    assert done.returncode == 0, done.stderr
+    data, _end, simulator = events(done.stdout)
+    body = data["data"]["body"]
+    assert body["text"] == "Soldes - 50 % ... STOP au 36180"
+    assert (body["replacedCharacters"], body["stopMentionAdded"], body["campaignName"]) == (2, True, "Soldes")
+    assert (body["status"], body["scheduled"], body["scheduledAt"]) == (101, True, at.isoformat())
+    received = simulator["simulator"]["received"][0]
+    assert (received["sendAt"], received["campaignName"]) == (at.strftime("%Y-%m-%d %H:%M:%S"), "Soldes")
+
+
+def test_send_dry_run_sends_nothing() -> None:
+    done = cli("send", "--sandbox", "--to", "33612345678,33698765432", "--sender", "MyShop", "--text", "Hi",
+               "--dry-run")
+    assert done.returncode == 0, done.stderr
+    data, _end, simulator = events(done.stdout)
+    assert (data["data"]["body"]["simulated"], data["data"]["body"]["creditsNeeded"]) == (True, 30)
+    assert simulator["simulator"]["received"] == []
+
+
+def test_send_refuses_a_max_parts_out_of_range() -> None:
+    done = cli("send", "--sandbox", "--to", "33612345678", "--sender", "MyShop", "--text", "Hi", "--max-parts", "5")
+    assert done.returncode == 2
+    assert "--max-parts" in done.stderr
+
+
 # -- run --------------------------------------------------------------------------------------------------
 
 def test_run_a_fixture_prints_each_event_as_a_json_line(tmp_path: Path, simulator: AllMySmsSimulator) -> None:
@@ -161,6 +192,54 @@ def test_run_with_an_unset_placeholder_names_the_variable(tmp_path: Path) -> Non
     assert "NOT_SET_ANYWHERE" in done.stderr
 
 
+def test_a_run_fixture_may_carry_settings_only_and_get_credentials_from_the_sandbox(tmp_path: Path) -> None:
+    fixture = write(tmp_path / "fixture.json", {"msg": {"body": BODY}, "cfg": {"dryRun": "on", "maxSmsParts": "2"}})
+    done = cli("run", fixture, "--sandbox")
+    assert done.returncode == 0, done.stderr
+    data = events(done.stdout)[0]
+    assert (data["data"]["body"]["simulated"], data["data"]["body"]["trial"]) == (True, False)
+
+
+def test_a_run_fixture_with_a_malformed_setting_is_an_error_event(tmp_path: Path) -> None:
+    fixture = write(tmp_path / "fixture.json", {"msg": {"body": BODY}, "cfg": {"maxSmsParts": "9"}})
+    done = cli("run", fixture, "--sandbox")
+    assert done.returncode == 1
+    error = events(done.stdout)[0]
+    assert (error["event"], error["data"]["name"]) == ("error", "ConfigurationError")
+    assert "Maximum SMS parts (maxSmsParts)" in error["data"]["message"]
+
+
+def test_run_warns_about_a_configuration_key_that_is_not_a_setting(tmp_path: Path) -> None:
+    fixture = write(tmp_path / "fixture.json", {"msg": {"body": BODY}, "cfg": {"dryrun": "on", "_account": "x"}})
+    done = cli("run", fixture, "--sandbox")
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("allmysms-component: warning")]
+    assert len(warnings) == 1
+    assert "'dryrun'" in warnings[0]
+    assert events(done.stdout)[0]["data"]["body"]["simulated"] is False  # ignored, as the platform would
+
+
+def test_run_check_credits_needs_no_message() -> None:
+    done = cli("run", "--action", "checkCredits", "--sandbox")
+    assert done.returncode == 0, done.stderr
+    body = events(done.stdout)[0]["data"]["body"]
+    assert (body["credits"], body["estimatedSmsToFrance"]) == (15000, 1000)
+
+
+def test_run_get_delivery_reports_of_an_unknown_campaign(tmp_path: Path) -> None:
+    msg = write(tmp_path / "msg.json", {"campaignId": "sb_unknown"})
+    done = cli("run", msg, "--action", "getDeliveryReports", "--sandbox")
+    assert done.returncode == 0, done.stderr
+    assert events(done.stdout)[0]["data"]["body"]["available"] is False
+
+
+def test_run_cancel_of_an_unknown_campaign_is_an_error(tmp_path: Path) -> None:
+    msg = write(tmp_path / "msg.json", {"campaignId": "sb_unknown"})
+    done = cli("run", msg, "--action", "cancelScheduledSend", "--sandbox")
+    assert done.returncode == 1
+    assert events(done.stdout)[0]["data"]["name"] == "CampaignNotPendingError"
+
+
 # -- verify and validate ----------------------------------------------------------------------------------
 
 def test_run_takes_an_inline_body_with_or_without_a_configuration_file(tmp_path: Path) -> None:
@@ -188,7 +267,8 @@ def test_run_refuses_an_unusable_inline_body_in_one_line(args: list[str], says: 
 
 
 def test_a_persistent_sandbox_keeps_a_scheduled_campaign_between_runs() -> None:
-    """The README's walkthrough: one simulator, then send, read and cancel in three commands."""
+    """The walkthrough in docs/developing.md ("Every action on one simulator"): one simulator, then send, read
+    and cancel in three commands."""
     server = subprocess.Popen([SCRIPT, "sandbox", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert server.stdout is not None

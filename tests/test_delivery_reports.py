@@ -28,22 +28,11 @@ from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import AllMySmsSimulator
 from pysailor.execution import OUTGOING_MESSAGE_SIZE_LIMIT
 
-from .conftest import ACKS, API_KEY, TRIAL_API_KEY, answer
-from .feature_support import (  # noqa: F401 - the *_fixture names are fixtures
-    CFG,
-    SANDBOX_CFG,
-    Clock,
-    clock_fixture,
-    form,
-    future,
-    message,
-    simulator_fixture,
-    sms,
-)
+from .conftest import ACKS, API_KEY, CFG, SANDBOX_CFG, TRIAL_API_KEY, Clock, answer, form, future, message
 
 
 def reports(campaign_id: object = "ap_1", cfg: dict[str, Any] = CFG) -> dict[str, Any]:
-    body: dict[str, Any] = process(message({"campaignId": campaign_id}), cfg)["body"]
+    body: dict[str, Any] = process(message(body={"campaignId": campaign_id}), cfg)["body"]
     return body
 
 
@@ -139,7 +128,7 @@ def test_a_huge_answer_of_tiny_reports_makes_a_bounded_output_that_counts_them_a
         api: responses.RequestsMock) -> None:
     count = (MAX_ANSWER_BYTES - 100) // 3  # '{},' a report: the largest answer the client reads
     api.post(ACKS, body=b'{"acks": [' + b"{}," * (count - 1) + b'{}], "cliMsgId": "m"}')
-    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
+    execution = pysailor.execute(process, message(body={"campaignId": "ap_1"}), CFG)
     [data] = [event for event in execution.events if event.name == "data"]
     body = data.payload["body"]
     assert (len(body["reports"]), body["reportsOmitted"], body["total"]) == (10_000, count - 10_000, count)
@@ -153,7 +142,7 @@ def test_reports_of_long_non_ascii_texts_are_cut_and_stay_within_the_platform_li
     acks = [{"phoneNumber": wide, "status": "1", "comment": wide * 5, "receptionDate": "2026-12-01 09:30:00"}] * 100
     acks += [{"phoneNumber": "33611111111", "status": "1", "comment": wide, "receptionDate": "?"}] * 8_900
     api.post(ACKS, body=json.dumps({"acks": acks, "cliMsgId": wide}, ensure_ascii=False).encode())
-    execution = pysailor.execute(process, message({"campaignId": "ap_1"}), CFG)
+    execution = pysailor.execute(process, message(body={"campaignId": "ap_1"}), CFG)
     [data] = [event for event in execution.events if event.name == "data"]
     body = data.payload["body"]
     assert body["reports"][0]["comment"].endswith("… (400 characters)")
@@ -163,10 +152,10 @@ def test_reports_of_long_non_ascii_texts_are_cut_and_stay_within_the_platform_li
 
 
 @pytest.mark.parametrize(("msg", "says"), [
-    (message({}), r"Campaign id \(campaignId\) is required"),
-    (message({"campaignId": ""}), r"Campaign id \(campaignId\) is empty"),
-    (message({"campaignId": "ap 1"}), r"Campaign id \(campaignId\) 'ap 1' is not allowed"),
-    (message({"campaignId": 42}), r"Campaign id \(campaignId\) must be text"),
+    (message(body={}), r"Campaign id \(campaignId\) is required"),
+    (message(body={"campaignId": ""}), r"Campaign id \(campaignId\) is empty"),
+    (message(body={"campaignId": "ap 1"}), r"Campaign id \(campaignId\) 'ap 1' is not allowed"),
+    (message(body={"campaignId": 42}), r"Campaign id \(campaignId\) must be text"),
     ({"id": "m"}, "no body object with the field campaignId"),
 ])
 def test_a_bad_campaign_id_asks_nothing(api: responses.RequestsMock, msg: Any, says: str) -> None:
@@ -185,7 +174,7 @@ def test_blank_credentials_ask_with_the_trial_account(api: responses.RequestsMoc
 
 def test_reports_of_a_send_say_what_the_simulator_delivered(simulator: AllMySmsSimulator) -> None:
     # The simulator delivers to 33611111111, fails 33622222222 and leaves the others pending.
-    sent = send(sms(numbers="33611111111, 33622222222, 33633333333"), SANDBOX_CFG)["body"]
+    sent = send(message(numbers="33611111111, 33622222222, 33633333333"), SANDBOX_CFG)["body"]
     body = reports(sent["campaignId"], SANDBOX_CFG)
     assert [(entry["phoneNumber"], entry["status"]) for entry in body["reports"]] == [
         ("33611111111", 1), ("33622222222", 2), ("33633333333", 3)]
@@ -197,7 +186,7 @@ def test_reports_of_a_send_say_what_the_simulator_delivered(simulator: AllMySmsS
 
 
 def test_a_scheduled_send_has_no_data_until_it_goes_out(simulator: AllMySmsSimulator, clock: Clock) -> None:
-    sent = send(sms(numbers="33611111111", sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
+    sent = send(message(numbers="33611111111", sendAt=future(days=30).isoformat()), SANDBOX_CFG)["body"]
     assert reports(sent["campaignId"], SANDBOX_CFG)["available"] is False  # as the README says
     clock.advance(days=31)
     assert [entry["status"] for entry in reports(sent["campaignId"], SANDBOX_CFG)["reports"]] == [1]
@@ -213,6 +202,6 @@ def test_a_campaign_id_with_a_lone_surrogate_is_invalid_input_naming_the_field(a
                                                                                action: Any, campaign_id: str) -> None:
     with pytest.raises(InvalidInputError, match=r"Campaign id \(campaignId\) contains U\+D[8F]\w\w, which is not a "
                                                 r"character") as caught:
-        action(message({"campaignId": campaign_id}), CFG)
+        action(message(body={"campaignId": campaign_id}), CFG)
     assert caught.value.field == "campaignId"
     assert len(api.calls) == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -21,13 +20,9 @@ from allmysms_component.sandbox import SANDBOX_ACCOUNT, Account, AllMySmsSimulat
 from allmysms_component.settings import Timeouts
 from allmysms_component.verify_credentials import verify
 
-from .conftest import Deploy
+from .conftest import Deploy, message
 
 CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
-
-
-def message(numbers: str = "33612345678", text: str = "Hello", message_id: str = "msg-1") -> dict[str, Any]:
-    return {"id": message_id, "body": {"mobileNumbers": numbers, "senderName": "MyShop", "messageText": text}}
 
 
 def sends(simulator: AllMySmsSimulator) -> int:

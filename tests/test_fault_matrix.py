@@ -36,7 +36,7 @@ from allmysms_component.rules.account import Credentials
 from allmysms_component.sandbox import Account, AllMySmsSimulator, Fault
 from allmysms_component.settings import Timeouts
 
-from .conftest import Deploy
+from .conftest import Deploy, message
 
 API_KEY = "matrix-S3cret-Key-424242"
 CFG = {"login": "matrix", "apiKey": API_KEY}
@@ -103,15 +103,11 @@ def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
         yield sim
 
 
-def message() -> dict[str, Any]:
-    return {"id": "m-1", "body": {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hi"}}
-
-
 def timed_process(caplog: pytest.LogCaptureFixture) -> tuple[object, float]:
     caplog.set_level(logging.DEBUG)
     started = time.monotonic()
     try:
-        outcome: object = process(message(), CFG)
+        outcome: object = process(message(text="Hi", message_id="m-1"), CFG)
     except AllMySmsError as exc:
         outcome = exc
     return outcome, time.monotonic() - started

@@ -14,8 +14,7 @@ import responses
 import pysailor
 from allmysms_component.actions.send_sms import process
 
-from .conftest import SEND, answer
-from .feature_support import CFG, sms
+from .conftest import CFG, SEND, answer, message
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def test_the_time_is_utc_to_the_millisecond() -> None:
 def test_a_send_writes_one_info_line_with_the_outcome(api: responses.RequestsMock,
                                                       lines: tuple[io.StringIO, logging.Handler]) -> None:
     api.post(SEND, json=answer("send_sent"))
-    process(sms(numbers="33612345678"), CFG)
+    process(message(numbers="33612345678"), CFG)
     said = [json.loads(line) for line in lines[0].getvalue().splitlines()]
     assert [line["level"] for line in said] == [30]
     msg = said[0]["msg"]
@@ -66,7 +65,7 @@ def test_a_send_writes_one_info_line_with_the_outcome(api: responses.RequestsMoc
 def test_the_plan_line_is_at_debug(api: responses.RequestsMock, lines: tuple[io.StringIO, logging.Handler]) -> None:
     api.post(SEND, json=answer("send_sent"))
     logging.getLogger().setLevel(logging.DEBUG)
-    process(sms(), CFG)
+    process(message(), CFG)
     said = [json.loads(line) for line in lines[0].getvalue().splitlines()]
     plan = [line for line in said if line["msg"].startswith("Sending an SMS to 1 recipient(s)")]
     assert [line["level"] for line in plan] == [20]

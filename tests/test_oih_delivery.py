@@ -86,8 +86,8 @@ class Run:
         return [publish for publish in self.broker.published if publish.kind == kind]
 
 
-def message(data: Any, **claims: Any) -> tuple[bytes, dict[str, Any]]:
-    """The one message builder here: an input as OIH's orchestrator sends it, with a signed token."""
+def orchestrated(data: Any, **claims: Any) -> tuple[bytes, dict[str, Any]]:
+    """An OIH delivery (body bytes, AMQP headers): an input as the orchestrator sends it, with a signed token."""
     body = json.dumps({"attachments": {}, "data": data, "metadata": {}, "passthrough": {}}).encode()
     return body, {"orchestratorToken": sign({**CLAIMS, **claims})}
 
@@ -99,7 +99,7 @@ def describe(msg: dict[str, Any], cfg: dict[str, Any], snapshot: dict[str, Any])
 def test_the_function_gets_body_cfg_and_snapshot_and_the_gate_knows_the_send_by_the_token(
         services: Services) -> None:
     run = Run(services, {"describe": describe})
-    body, headers = message({"to": "336"})
+    body, headers = orchestrated({"to": "336"})
     run.send((body, headers))
     out = json.loads(run.published("data")[0].body)["data"]
     token = decode(headers["orchestratorToken"])
@@ -116,7 +116,7 @@ def test_the_function_gets_body_cfg_and_snapshot_and_the_gate_knows_the_send_by_
 
 def test_a_global_component_keys_each_flow_s_message_apart(services: Services) -> None:
     run = Run(services, {"describe": describe})
-    run.send(message({"to": "336"}), message({"to": "336"}, flowId="flow-2"))
+    run.send(orchestrated({"to": "336"}), orchestrated({"to": "336"}, flowId="flow-2"))
     assert [delivery.step for delivery in run.gatekeeper.deliveries] == ["flow-1/step_2", "flow-2/step_2"]
     assert len({delivery.message_id for delivery in run.gatekeeper.deliveries}) == 2
 
@@ -127,7 +127,7 @@ def test_a_message_without_a_usable_token_is_an_error_and_a_reject(services: Ser
                                                                    headers: dict[str, Any] | None,
                                                                    reason: str) -> None:
     run = Run(services, {"describe": describe})
-    run.send((message({})[0], headers))
+    run.send((orchestrated({})[0], headers))
     [error] = run.published("error")
     assert reason in json.loads(json.loads(error.body)["error"])["message"]
     assert "orchestratorToken" not in (error.properties.headers or {})
@@ -138,7 +138,7 @@ def test_a_message_without_a_usable_token_is_an_error_and_a_reject(services: Ser
 
 def test_an_unknown_function_is_an_error_then_function_complete(services: Services) -> None:
     run = Run(services, {"describe": describe})
-    run.send(message({}, function="nope"))
+    run.send(orchestrated({}, function="nope"))
     assert "'nope'" in json.loads(json.loads(run.published("error")[0].body)["error"])["message"]
     assert run.broker.kinds() == ["error", "state"]
     assert run.broker.settled == {1: "reject"}
@@ -147,7 +147,7 @@ def test_an_unknown_function_is_an_error_then_function_complete(services: Servic
 def test_a_secret_service_that_may_answer_later_rebounds_the_message(services: Services) -> None:
     services.fail_with = [503] * 3
     run = Run(services, {"describe": describe})
-    run.send(message({}))
+    run.send(orchestrated({}))
     [rebound] = run.published("rebound")
     assert (rebound.exchange, rebound.routing_key) == ("node_exchange", "rebound_routing_key")
     assert run.broker.kinds() == ["rebound", "state"]
@@ -157,7 +157,7 @@ def test_a_secret_service_that_may_answer_later_rebounds_the_message(services: S
 def test_a_missing_secret_is_an_error_nothing_run(services: Services) -> None:
     ran: list[Any] = []
     run = Run(services, {"describe": lambda msg, cfg, snapshot: ran.append(cfg)})
-    run.send(message({}, secretId="no-such-secret"))
+    run.send(orchestrated({}, secretId="no-such-secret"))
     assert "HTTP 404" in json.loads(json.loads(run.published("error")[0].body)["error"])["message"]
     assert ran == []
     assert run.broker.settled == {1: "reject"}
@@ -165,7 +165,7 @@ def test_a_missing_secret_is_an_error_nothing_run(services: Services) -> None:
 
 def test_node_settings_this_worker_does_not_implement_are_refused_by_name(services: Services) -> None:
     run = Run(services, {"describe": describe})
-    run.send(message({}, nodeSettings={"applyPolicy": True, "passthrough": True}))
+    run.send(orchestrated({}, nodeSettings={"applyPolicy": True, "passthrough": True}))
     text = json.loads(json.loads(run.published("error")[0].body)["error"])["message"]
     assert "applyPolicy" in text
     assert "passthrough" not in text
@@ -176,7 +176,7 @@ def test_past_the_rebound_limit_an_unthrottled_error_and_an_ack(services: Servic
         raise Rebound("not yet")
 
     run = Run(services, {"describe": later})
-    body, headers = message({})
+    body, headers = orchestrated({})
     run.send((body, {**headers, "reboundIteration": 2}))
     [error] = run.published("error over limit")
     assert json.loads(json.loads(error.body)["error"])["message"] == "Rebound limit exceeded"
@@ -191,7 +191,7 @@ def test_snapshot_events_go_to_the_collector(services: Services) -> None:
         yield {"body": {}}
 
     run = Run(services, {"describe": snapshots})
-    run.send(message({}))
+    run.send(orchestrated({}))
     [update] = run.published("updateSnapshot")
     assert (update.exchange, json.loads(update.body)) == ("component-events-collector", {"count": 2})
     assert run.broker.kinds() == ["updateSnapshot", "data", "state"]

@@ -31,7 +31,7 @@ from allmysms_component.errors import AllMySmsError, InvalidInputError
 from allmysms_component.rules.recipients import Recipients, mask, normalize, parse
 from allmysms_component.rules.text import PreparedText, count_segments, prepare
 
-from .conftest import API_KEY, SEND, mocked_api, sent_to_everyone
+from .conftest import API_KEY, CFG, SEND, message, mocked_api, sent_to_everyone
 from .oracles import (
     FORBIDDEN_REF,
     LIMIT,
@@ -56,7 +56,6 @@ from .strategies import (
     texts,
 )
 
-CFG = {"login": "me", "apiKey": API_KEY}
 TRIAL_CFG: dict[str, str] = {}
 VALID_BODY = {"mobileNumbers": "33612345678", "senderName": "MyShop", "messageText": "Hello"}
 FIELDS = tuple(VALID_BODY)
@@ -104,10 +103,6 @@ def send(msg: object, cfg: object = CFG) -> Outcome:
         except AllMySmsError as error:
             return Outcome(None, error, [posted_form(call.request) for call in mock.calls])
         return Outcome(out["body"], None, [posted_form(call.request) for call in mock.calls])
-
-
-def message(**fields: object) -> dict[str, Any]:
-    return {"id": "msg-1", "body": {**VALID_BODY, **fields}, "attachments": {}, "headers": {}, "metadata": {}}
 
 
 def assert_contract(outcome: Outcome) -> None:
@@ -164,7 +159,7 @@ def test_any_json_body_gives_a_valid_output_or_an_input_error_without_request(bo
 @THOROUGH
 @given(name=st.sampled_from(FIELDS), value=JSON | HOSTILE_TEXTS | NUMBER_LISTS | SENDERS)
 def test_any_json_value_in_one_field_is_sent_or_refused_naming_that_field(name: str, value: object) -> None:
-    outcome = send(message(**{name: value}))
+    outcome = send(message(body={**VALID_BODY, name: value}))
     assert_contract(outcome)
     if isinstance(outcome.error, InvalidInputError):
         assert outcome.error.field == name

@@ -14,7 +14,7 @@ import requests
 
 from allmysms_component.sandbox import Account, AllMySmsSimulator, CampaignState
 
-from .feature_support import Clock
+from .conftest import Clock
 
 LOGIN = {"login": "sandbox", "apiKey": "sandbox-api-key", "returnformat": "json"}
 TIMEOUT = 10

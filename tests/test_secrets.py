@@ -15,12 +15,15 @@ from typing import Any
 import pytest
 import requests
 import responses
+from hypothesis import given
+from hypothesis import strategies as st
 
 from allmysms_component import context
 from allmysms_component.actions.send_sms import process
 from allmysms_component.api import AllMySmsClient
 from allmysms_component.errors import AllMySmsError
 from allmysms_component.rules.account import Credentials
+from allmysms_component.rules.recipients import mask
 from allmysms_component.settings import Settings
 from allmysms_component.verify_credentials import verify
 
@@ -120,3 +123,31 @@ def test_verify_never_returns_or_logs_the_key(api: responses.RequestsMock, caplo
 def test_reprs_of_settings_credentials_and_client_hide_the_key() -> None:
     shown = repr(Settings(trial_api_key=API_KEY)) + repr(Credentials("me", API_KEY)) + repr(AllMySmsClient())
     assert API_KEY not in shown
+
+
+# --- a short number is masked to at most half its characters ------------------------------------------
+
+@pytest.mark.parametrize("number", ["123456", "1234567", "12345678", "123456789", "0612345678", "33612345678",
+                                    "123456789012345"])
+def test_a_masked_number_shows_at_most_half_of_it(number: str) -> None:
+    masked = mask(number)
+    shown = sum(1 for c in masked if c != "*")
+    assert shown <= len(number) // 2
+    assert masked.endswith(number[-2:])
+
+
+def test_a_masked_six_digit_number_shows_its_last_two_digits_only() -> None:
+    assert mask("123456") == "****56"
+
+
+def test_a_masked_long_number_keeps_its_country_code_and_last_two_digits() -> None:
+    assert mask("33612345678") == "336******78"
+
+
+@given(entry=st.text(min_size=1, max_size=200))
+def test_a_masked_entry_shows_at_most_half_of_it_and_five_characters_at_most(entry: str) -> None:
+    masked = mask(entry)
+    allowed = min(5, len(entry) // 2)
+    assert any(masked == entry[:head] + "*" * (len(masked) - head - tail) + entry[len(entry) - tail:]
+               for head in range(allowed + 1) for tail in range(allowed + 1 - head))
+    assert len(masked) <= 25

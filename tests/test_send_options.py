@@ -16,16 +16,9 @@ from allmysms_component import context
 from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import ConfigurationError, InsufficientCreditError
 
-from .conftest import API_KEY, INFO, SEND, SIMULATE, answer
-from .feature_support import (
-    CFG,
-    endpoints,
-    form,
-    sms,
-    sms_data,
-)
+from .conftest import API_KEY, CFG, INFO, SEND, SIMULATE, answer, endpoints, form, message, sms_data
 
-# What 1.0.0 posted for sms("Hello") with CFG: the form fields in this order, smsData byte for byte.
+# What 1.0.0 posted for message(text="Hello") with CFG: the form fields in this order, smsData byte for byte.
 PLAIN_SMS_DATA = '{"DATA":{"MESSAGE":"Hello","TPOA":"MyShop","SMS":[{"MOBILEPHONE":"33612345678"}],"CLIMSGID":"msg-1"}}'
 PLAIN_BODY = urlencode({"login": "me", "apiKey": API_KEY, "returnformat": "json", "smsData": PLAIN_SMS_DATA})
 # What 1.0.0 answered for it (with the sendsms_sent_one answer): every key, every value.
@@ -46,7 +39,7 @@ def settings(**values: Any) -> dict[str, Any]:
 
 def send_text(api: responses.RequestsMock, text: str, **cfg: Any) -> dict[str, Any]:
     api.post(SEND, json=answer("send_sent_one"))
-    body: dict[str, Any] = process(sms(text), settings(**cfg))["body"]
+    body: dict[str, Any] = process(message(text=text), settings(**cfg))["body"]
     assert sms_data(api, -1)["MESSAGE"] == body["text"]
     return body
 
@@ -55,7 +48,7 @@ def send_text(api: responses.RequestsMock, text: str, **cfg: Any) -> dict[str, A
 
 def test_a_plain_send_posts_byte_for_byte_the_request_of_1_0_0(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    process(sms("Hello"), CFG)
+    process(message(text="Hello"), CFG)
     request = api.calls[0].request
     assert (request.method, request.url) == ("POST", SEND)
     assert request.body == PLAIN_BODY
@@ -64,7 +57,7 @@ def test_a_plain_send_posts_byte_for_byte_the_request_of_1_0_0(api: responses.Re
 
 def test_a_plain_send_keeps_every_1_0_0_output_key_and_value(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    body = process(sms("Hello"), CFG)["body"]
+    body = process(message(text="Hello"), CFG)["body"]
     assert {key: body[key] for key in PLAIN_OUTPUT_1_0_0} == PLAIN_OUTPUT_1_0_0
     assert body == {**PLAIN_OUTPUT_1_0_0, **NEW_KEYS_OF_A_PLAIN_SEND}
 
@@ -81,7 +74,7 @@ def test_a_plain_send_keeps_every_1_0_0_output_key_and_value(api: responses.Requ
 def test_settings_and_inputs_that_change_nothing_send_the_same_request(
         api: responses.RequestsMock, cfg: dict[str, Any], extra: dict[str, Any]) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    msg = sms(**extra) if "messageText" not in extra else sms(extra["messageText"])
+    msg = message(**extra) if "messageText" not in extra else message(text=extra["messageText"])
     process(msg, settings(**cfg))
     expected = PLAIN_SMS_DATA.replace("Hello", extra.get("messageText", "Hello"))
     assert form(api)["smsData"] == expected
@@ -89,7 +82,7 @@ def test_settings_and_inputs_that_change_nothing_send_the_same_request(
 
 def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    body = process(sms(), CFG)["body"]
+    body = process(message(), CFG)["body"]
     schema = context.current().descriptor.data["actions"]["sendSMS"]["metadata"]["out"]
     assert set(body) == set(schema["properties"])
     assert list(Draft3Validator(schema).iter_errors(body)) == []
@@ -115,7 +108,7 @@ def test_every_output_key_is_described_in_metadata_out_and_valid(api: responses.
 def test_a_malformed_setting_is_a_configuration_error_named_by_its_label_before_any_request(
         api: responses.RequestsMock, key: str, value: object, label: str) -> None:
     with pytest.raises(ConfigurationError, match=label.replace("(", r"\(").replace(")", r"\)")) as caught:
-        process(sms(), settings(**{key: value}))
+        process(message(), settings(**{key: value}))
     assert "nothing was sent" in caught.value.message
     assert not caught.value.may_have_been_sent
     assert len(api.calls) == 0
@@ -125,7 +118,7 @@ def test_a_malformed_setting_is_a_configuration_error_named_by_its_label_before_
 def test_a_ticked_checkbox_is_on_or_true(api: responses.RequestsMock, value: object) -> None:
     api.post(SIMULATE, json=answer("simulate_two_numbers_one_refused"))
     api.post(INFO, json=answer("info_active_account"))
-    assert process(sms(), settings(dryRun=value))["body"]["simulated"] is True
+    assert process(message(), settings(dryRun=value))["body"]["simulated"] is True
 
 
 @pytest.mark.parametrize("value", ["2", 2, " 2 "])
@@ -139,7 +132,7 @@ def test_a_select_is_a_string_or_a_whole_number(api: responses.RequestsMock, val
 def test_a_dry_run_simulates_then_reads_the_credits_and_never_sends(api: responses.RequestsMock) -> None:
     api.post(SIMULATE, json=answer("simulate_two_numbers_one_refused"))
     api.post(INFO, json=answer("info_active_account"))
-    body = process(sms(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
+    body = process(message(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
     assert endpoints(api) == ["simulateCampaign", "getInfo"]
     assert form(api, 0)["smsData"] == PLAIN_SMS_DATA.replace(
         '{"MOBILEPHONE":"33612345678"}', '{"MOBILEPHONE":"33612345678"},{"MOBILEPHONE":"33600000666"}')
@@ -152,14 +145,14 @@ def test_a_dry_run_simulates_then_reads_the_credits_and_never_sends(api: respons
 def test_a_dry_run_where_the_api_refuses_some_numbers_still_prices_the_others(api: responses.RequestsMock) -> None:
     api.post(SIMULATE, json={**answer("simulate_two_numbers_one_refused"), "status": 113})
     api.post(INFO, json=answer("info_active_account"))
-    body = process(sms(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
+    body = process(message(numbers="33612345678, 33600000666"), settings(dryRun="on"))["body"]
     assert (body["status"], body["creditsNeeded"], body["invalidNumbers"]) == (113, 45, ["33600000666"])
 
 
 def test_a_dry_run_the_api_refuses_says_nothing_was_sent(api: responses.RequestsMock) -> None:
     api.post(SIMULATE, json={"status": 104, "statusText": "Not enough credit (to use: 45, available: 15)"})
     with pytest.raises(InsufficientCreditError, match="nothing was sent") as caught:
-        process(sms(), settings(dryRun="on"))
+        process(message(), settings(dryRun="on"))
     assert not caught.value.may_have_been_sent
     assert endpoints(api) == ["simulateCampaign"]
 

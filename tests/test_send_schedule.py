@@ -17,13 +17,7 @@ from allmysms_component.journal import JournalGate, JournalSettings, SendInDoubt
 from allmysms_component.rules.schedule import paris_iso, parse_send_at
 from pysailor import sending
 
-from .conftest import INFO, SEND, SIMULATE, answer
-from .feature_support import (
-    CFG,
-    future,
-    sms,
-    sms_data,
-)
+from .conftest import CFG, INFO, SEND, SIMULATE, answer, future, message, sms_data
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -90,7 +84,7 @@ def test_report_dates_are_read_as_paris_time() -> None:
 def test_a_scheduled_send_carries_date_and_answers_101_as_a_success(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_scheduled_one"))
     at = future(days=10)
-    body = process(sms(sendAt=at.isoformat()), CFG)["body"]
+    body = process(message(sendAt=at.isoformat()), CFG)["body"]
     expected = parse_send_at(at.isoformat(), now=NOW)
     assert sms_data(api)["DATE"] == expected.api_date
     assert (body["status"], body["scheduled"], body["scheduledAt"]) == (101, True, expected.iso)
@@ -105,26 +99,26 @@ def test_a_scheduled_send_carries_date_and_answers_101_as_a_success(api: respons
 ])
 def test_a_bad_send_time_sends_nothing(api: responses.RequestsMock, send_at: str, says: str) -> None:
     with pytest.raises(InvalidInputError, match=f"Send at \\(sendAt\\) .*{says}"):
-        process(sms(sendAt=send_at), CFG)
+        process(message(sendAt=send_at), CFG)
     assert len(api.calls) == 0
 
 
 def test_a_send_time_that_is_not_text_is_refused_by_the_schema(api: responses.RequestsMock) -> None:
     with pytest.raises(InvalidInputError, match=r"Send at \(sendAt\) must be text, not a number"):
-        process(sms(sendAt=1764577800), CFG)
+        process(message(sendAt=1764577800), CFG)
     assert len(api.calls) == 0
 
 
 def test_the_campaign_name_is_sent_trimmed_and_echoed(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    body = process(sms(campaignName="  Soldes d'hiver  "), CFG)["body"]
+    body = process(message(campaignName="  Soldes d'hiver  "), CFG)["body"]
     assert sms_data(api)["CAMPAIGN_NAME"] == body["campaignName"] == "Soldes d'hiver"
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "CAMPAIGN_NAME"]
 
 
 def test_the_campaign_name_is_measured_after_trimming(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_sent_one"))
-    body = process(sms(campaignName="    " + "x" * 50 + "    "), CFG)["body"]
+    body = process(message(campaignName="    " + "x" * 50 + "    "), CFG)["body"]
     assert sms_data(api)["CAMPAIGN_NAME"] == body["campaignName"] == "x" * 50
 
 
@@ -141,14 +135,14 @@ def test_the_campaign_name_is_measured_after_trimming(api: responses.RequestsMoc
 ])
 def test_a_campaign_name_out_of_bounds_sends_nothing(api: responses.RequestsMock, name: str, says: str) -> None:
     with pytest.raises(InvalidInputError, match=f"Campaign name \\(campaignName\\) .*{says}") as caught:
-        process(sms(campaignName=name), CFG)
+        process(message(campaignName=name), CFG)
     assert caught.value.field == "campaignName"
     assert len(api.calls) == 0
 
 
 def test_schedule_and_name_together(api: responses.RequestsMock) -> None:
     api.post(SEND, json=answer("send_scheduled_one"))
-    process(sms(sendAt=future(hours=2).isoformat(), campaignName="Rappel"), CFG)
+    process(message(sendAt=future(hours=2).isoformat(), campaignName="Rappel"), CFG)
     assert list(sms_data(api)) == ["MESSAGE", "TPOA", "SMS", "CLIMSGID", "DATE", "CAMPAIGN_NAME"]
 
 
@@ -161,7 +155,7 @@ def test_a_scheduled_message_redelivered_after_its_time_replays_or_says_it_may_h
     def deliver(message_id: str, send_at: str, *, redelivered: bool) -> dict[str, Any]:
         key = SendKey.for_delivery(step="flow/step_1", message_id=message_id, content=message_id.encode())
         with sending.use(JournalGate(journal, key, redelivered=redelivered)):
-            return process({**sms(sendAt=send_at), "id": message_id}, CFG)
+            return process({**message(sendAt=send_at), "id": message_id}, CFG)
 
     at = future(seconds=2).isoformat()
     api.post(SEND, json=answer("send_scheduled_one"))
@@ -186,7 +180,7 @@ def test_a_dry_run_with_a_send_time_is_not_scheduled(api: responses.RequestsMock
                              "statusText": "Your messages have been scheduled for deferred sending"})
     api.post(INFO, json=answer("info_active"))
     at = future(days=3)
-    body = process(sms(sendAt=at.isoformat()), {**CFG, "dryRun": "on"})["body"]
+    body = process(message(sendAt=at.isoformat()), {**CFG, "dryRun": "on"})["body"]
     assert (body["simulated"], body["scheduled"]) == (True, False)  # nothing waits for Send at
     assert body["scheduledAt"] == parse_send_at(at.isoformat(), now=NOW).iso  # when it would go out
     assert body["statusText"] == "Dry run, nothing sent: Your messages have been scheduled for deferred sending"

@@ -19,15 +19,7 @@ from allmysms_component.errors import (
 )
 from allmysms_component.settings import Settings
 
-from .conftest import API_KEY, SEND, TRIAL_API_KEY, Deploy, answer, form_of, sent_to_everyone
-
-CFG = {"login": "me", "apiKey": API_KEY}
-
-
-def message(numbers: object = "33612345678", sender: object = "MyShop", text: object = "Hello",
-            **extra: Any) -> dict[str, Any]:
-    return {"id": "msg-1", "body": {"mobileNumbers": numbers, "senderName": sender, "messageText": text, **extra},
-            "attachments": {}, "headers": {}, "metadata": {}}
+from .conftest import API_KEY, CFG, SEND, TRIAL_API_KEY, Deploy, answer, form_of, message, sent_to_everyone
 
 
 def sent_form(api: responses.RequestsMock, index: int = 0) -> dict[str, Any]:

@@ -1,11 +1,16 @@
-"""Message text: the trial prefix, the 160-code-point cut at a grapheme boundary, encoding and SMS parts."""
+"""Message text: the trial prefix, the 160-code-point cut at a grapheme boundary, encoding and SMS parts; a text
+of invisible characters is blank."""
 
 from __future__ import annotations
 
 import pytest
+import responses
 
+from allmysms_component.actions.send_sms import process
 from allmysms_component.errors import InvalidInputError
 from allmysms_component.rules.text import MAX_LENGTH, TRIAL_PREFIX, count_segments, prepare, truncate
+
+from .conftest import CFG, message
 
 # Clusters a reader sees as one character, each made of several code points.
 CLUSTERS = {
@@ -296,3 +301,32 @@ def test_a_first_cluster_longer_than_the_limit_is_refused_not_sent_empty(trial: 
     with pytest.raises(InvalidInputError, match="cannot be cut") as caught:
         prepare("e" + "\u0301" * 200, trial=trial)
     assert caught.value.field == "messageText"
+
+
+# -- texts made of invisible characters are blank ---------------------------------------------------------------
+
+INVISIBLE = ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200c", "\u200e", "\u00ad", "\u034f", "\u2061", "\u180e",
+             "\ufe0f", "\u3164", "\U000e0020", "\u2800"]
+
+
+@pytest.mark.parametrize("text", [
+    *[pytest.param(char, id=f"U+{ord(char):04X}") for char in INVISIBLE],
+    pytest.param(" \u200b\n\ufeff\t\u2060 ", id="mixed-with-spaces"),
+    pytest.param("".join(INVISIBLE) * 3, id="all-of-them"),
+])
+def test_a_text_of_invisible_characters_is_refused_as_blank(api: responses.RequestsMock, text: str) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        process(message(text=text), CFG)
+    assert raised.value.field == "messageText"
+    assert "blank" in str(raised.value)
+    assert len(api.calls) == 0
+
+
+def test_a_text_invisible_in_the_part_that_is_sent_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="blank in the part that is sent"):
+        prepare("\u200b" * 160 + "Hello")
+
+
+@pytest.mark.parametrize("text", ["Hi\u200b", "\u200dA", "👨\u200d👩\u200d👧", "\ufeffBonjour", "😀\ufe0f"])
+def test_visible_text_with_invisible_characters_is_sent(text: str) -> None:
+    assert prepare(text).text == text

@@ -1,16 +1,21 @@
-"""Reading what the server sends back, defensively: the body within a size cap, a JSON object or nothing, and
-any server text an error quotes made short, printable and free of the API key."""
+"""Reading what the server sends back, defensively: the body within a size cap, a JSON object or nothing, its
+fields coerced (statuses and counters to numbers, texts to text), and any server text an error quotes made short,
+printable and free of the API key."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+import math
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import requests
 
+log = logging.getLogger(__name__)
 # A sendSms answer for the 10,000 recipients a message may hold is about 1 MB; past 4 MiB (decompressed) it
 # is not an AllMySMS answer, and reading on would only cost memory.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
@@ -85,3 +90,50 @@ def describe(response: requests.Response, size: int | None, secret: str) -> str:
     kind = quoted(response.headers.get("Content-Type", "no content type"), secret)
     length = f"more than {MAX_ANSWER_BYTES // 1024 // 1024} MiB" if size is None else f"{size} bytes"
     return f"HTTP {response.status_code}, {kind}, {length}"
+
+
+def as_int(value: object) -> int | None:
+    """A status as an int, whether the API sent a number or a numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def number_of(body: Mapping[str, Any], key: str) -> float | None:
+    """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
+    success status the SMS is out, and failing now would invite a second send."""
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, (int, float)):
+        number = value
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        log.warning("AllMySMS answered a %s that is not a number; left out", key)
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def text_of(value: object) -> str:
+    """A text field as text; a number as its digits; anything structured is dropped (after a success failing
+    would invite a second send, and quoting a deeply nested value could exhaust the stack)."""
+    if isinstance(value, str):
+        return value
+    return str(value) if scalar(value) else ""
+
+
+def scalar(value: object) -> bool:
+    """A value one can show as text: a string or a number, not a bool, list or object."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

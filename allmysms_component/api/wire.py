@@ -8,8 +8,6 @@ then would invite a second send).
 from __future__ import annotations
 
 import json
-import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -26,9 +24,8 @@ from ..errors import (
 )
 from ..rules.account import Credentials
 from ..rules.recipients import refused_by_api
-from .answer import quoted, redact, redact_all
+from .answer import as_int, number_of, quoted, redact, redact_all, scalar, text_of
 
-log = logging.getLogger(__name__)
 # Compact, non-ASCII as UTF-8; made once (json.dumps with options makes an encoder per call).
 _SMS_DATA = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -148,9 +145,7 @@ def read_send(body: Mapping[str, Any], credentials: Credentials, recipients: Seq
         raise rejection(status, body, credentials, sends=True)
     key = credentials.api_key
     return SendResult(
-        status=status,
-        status_text=redact(text_of(body.get("statusText")), key),
-        invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
+        status, *_said(body, key),
         campaign_id=redact(text_of(body.get("campaignId")), key) or None,
         credits=number_of(body, "credits"),
         credits_used=number_of(body, "creditsUsed"),
@@ -166,11 +161,8 @@ def read_simulation(body: Mapping[str, Any], credentials: Credentials) -> Simula
     nb_contacts = number_of(body, "nbContacts")
     if status not in SUCCESS and not (status == PARTIAL and nb_contacts):
         raise rejection(status, body, credentials, sends=False)
-    key = credentials.api_key
     return SimulationResult(
-        status=status,
-        status_text=redact(text_of(body.get("statusText")), key),
-        invalid_numbers=redact_all(_invalid_numbers(body.get("invalidNumbers")), key),
+        status, *_said(body, credentials.api_key),
         nb_credits=number_of(body, "nbCredits"),
         nb_contacts=nb_contacts,
         nb_sms=number_of(body, "nbSms"),
@@ -231,46 +223,9 @@ def _partial_without_ids(body: Mapping[str, Any], credentials: Credentials,
         f"check the AllMySMS account before sending it again", status=PARTIAL, refused=refused)
 
 
-def as_int(value: object) -> int | None:
-    """A status as an int, whether the API sent a number or a numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def number_of(body: Mapping[str, Any], key: str) -> float | None:
-    """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
-    success status the SMS is out, and failing now would invite a second send."""
-    value = body.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, float)):
-        number = value
-    else:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            number = None
-    if number is None or not math.isfinite(number):
-        log.warning("AllMySMS answered a %s that is not a number; left out", key)
-        return None
-    return int(number) if float(number).is_integer() else number
-
-
-def text_of(value: object) -> str:
-    """A text field as text; a number as its digits; anything structured is dropped (after a success failing
-    would invite a second send, and quoting a deeply nested value could exhaust the stack)."""
-    if isinstance(value, str):
-        return value
-    return str(value) if _scalar(value) else ""
+def _said(body: Mapping[str, Any], key: str) -> tuple[str, list[str]]:
+    """What every accepted answer says beside its counters: the status text and the refused numbers, keyless."""
+    return redact(text_of(body.get("statusText")), key), redact_all(_invalid_numbers(body.get("invalidNumbers")), key)
 
 
 def _invalid_numbers(value: object) -> list[str]:
@@ -294,8 +249,5 @@ def _sms_ids(value: object) -> list[SmsId]:
     if not isinstance(value, list):
         return []
     return [{"phoneNumber": text_of(e["phoneNumber"]), "smsId": text_of(e["smsId"])}
-            for e in value if isinstance(e, dict) and _scalar(e.get("phoneNumber")) and _scalar(e.get("smsId"))]
+            for e in value if isinstance(e, dict) and scalar(e.get("phoneNumber")) and scalar(e.get("smsId"))]
 
-
-def _scalar(value: object) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

@@ -1,7 +1,7 @@
 """The send journal: an SMS accepted by AllMySMS is never sent again, whichever replica gets its message again.
 
-The README's "Never twice: the send journal" is the guide (the guarantee, the settings, manual resends). Each
-module does one job:
+docs/journal.md is the guide (the guarantee, the settings, manual resends, the rule tables). Each module does
+one job:
 
 decisions     the rules: (entry, delivery) -> SEND, REPLAY or MAY_HAVE_BEEN_SENT, and the entry to write (pure)
 duplicates    the duplicate window: the same SMS under another message id, claimed by a pointer per SMS digest

@@ -3,7 +3,7 @@
 An entry is written before the request to AllMySMS (``sending``), then becomes ``sent`` with the output to
 replay, or ``in_doubt`` when nobody can say whether the SMS went out. ``decide`` maps (entry, delivery) to a
 verdict and the entry to write; the journal applies that write atomically (compare-and-set) or decides again.
-The table is in the README ("How the journal decides").
+The table is in docs/journal.md ("How the journal decides").
 """
 
 from __future__ import annotations

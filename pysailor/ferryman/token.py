@@ -34,6 +34,17 @@ class TokenError(ValueError):
     """The message's token is absent or unusable; the message says why, never the token."""
 
 
+class _Claim:
+    """A token's optional text claim, read on access: the text, or None when absent, empty or not text."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, token: Token, owner: type | None = None) -> str | None:
+        value = token.claims.get(self.name)
+        return value if isinstance(value, str) and value else None
+
+
 @dataclass(frozen=True)
 class Token:
     raw: str = field(repr=False)
@@ -51,25 +62,12 @@ class Token:
     def function(self) -> str:
         return str(self.claims["function"])
 
-    @property
-    def user_id(self) -> str | None:
-        return _text(self.claims.get("userId"))
-
-    @property
-    def flow_exec_id(self) -> str | None:
-        return _text(self.claims.get("flowExecId"))
-
-    @property
-    def tenant(self) -> str | None:
-        return _text(self.claims.get("tenant"))
-
-    @property
-    def secret_id(self) -> str | None:
-        return _text(self.claims.get("secretId"))
-
-    @property
-    def api_key(self) -> str | None:
-        return _text(self.claims.get("apiKey"))
+    # Optional claims: text, or None when absent or not text.
+    user_id = _Claim("userId")
+    flow_exec_id = _Claim("flowExecId")
+    tenant = _Claim("tenant")
+    secret_id = _Claim("secretId")
+    api_key = _Claim("apiKey")
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -127,7 +125,3 @@ def _json_part(part: str, what: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise TokenError(f"the orchestratorToken's {what} cannot be read as base64url JSON") from None
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -6,7 +6,7 @@ ALLMYSMS_TEST_REDIS_URL), the AllMySMS simulator answering each send after 20-50
 a few hundred messages with distinct messageIds, and a killer that SIGKILLs a random replica at random moments
 and starts a fresh one in its place. Once every message has its outcome and the queue is empty, the replicas
 are stopped (SIGTERM: they finish what they run) and the figures are judged, then printed. The same run with
-the in-memory journal shows what a deployment without Redis gets (README, "Never twice: the send journal").
+the in-memory journal shows what a deployment without Redis gets (docs/journal.md, "Without Redis").
 ALLMYSMS_CHAOS_SEED=<n> replays the random choices of a run (the processes' timing still varies).
 """
 

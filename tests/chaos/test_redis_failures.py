@@ -4,11 +4,11 @@ Three ``allmysms-component worker`` replicas of one Send SMS step on one queue (
 redis-server processes of the test's own (stopped by PID), the AllMySMS simulator answering each send after
 20-50 ms and counting SMS per message id. At random moments while messages are sent, a replica is SIGKILLed and,
 at the same moment, the journal's Redis fails in the scenario's way. Each scenario runs with the settings the
-README recommends ("protected": the generation markers and the replicated pre-send write) and as a baseline
+docs/journal.md recommends ("protected": the generation markers and the replicated pre-send write) and as a baseline
 without the new protection, from the same code:
 - restarted empty: the baseline re-dates the markers at once, as a journal that cannot see the loss would;
 - promoted replica: the baseline sets ALLMYSMS_JOURNAL_REPLICAS=0 (no WAIT).
-The figures are printed and recorded; the README quotes them. ALLMYSMS_CHAOS_SEED=<n> replays a run's choices.
+The figures are printed and recorded; docs/journal.md quotes them. ALLMYSMS_CHAOS_SEED=<n> replays a run's choices.
 """
 
 from __future__ import annotations

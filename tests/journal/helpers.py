@@ -8,6 +8,8 @@ from typing import Any
 from allmysms_component.journal import Journal, JournalGate, SendKey
 from pysailor.sending import Output, SendGate
 
+from ..conftest import message
+
 START = 1_700_000_000.0  # a fixed epoch second: the tests read the journal's clock, never the machine's
 
 
@@ -29,8 +31,9 @@ def delivery(message_id: str = "msg-1", content: bytes = b"encrypted body", step
 
 
 def output(body: dict[str, Any] | None = None, *, output_id: str = "out-1") -> Output:
-    return {"id": output_id, "body": body or {"recipients": ["33612345678"], "text": "Hello", "status": 100},
-            "attachments": {}, "headers": {}, "metadata": {}}
+    """A Send SMS output message, as the journal keeps it for a replay."""
+    return message(body=body or {"recipients": ["33612345678"], "text": "Hello", "status": 100},
+                   message_id=output_id)
 
 
 def guarded_send(gate: SendGate, send: Callable[[], Sequence[Output]], *, text: str) -> list[Output]:

@@ -1,4 +1,5 @@
-"""component.json for 1.1.0: the new inputs, settings and actions, each described for the platform's UI."""
+"""component.json describes each action, input, output and setting for the platform's UI; its version is the
+CHANGELOG's."""
 
 from __future__ import annotations
 

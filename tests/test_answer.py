@@ -1,5 +1,5 @@
 """Reading what the server says, hostile or broken: the key redacted everywhere, a size cap, no crash past the
-component's errors, no HTTP library exception kept in an error's chain, short numbers masked."""
+component's errors, no HTTP library exception kept in an error's chain."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import re
 import socket
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -28,16 +28,11 @@ from allmysms_component.errors import (
     Rebound,
 )
 from allmysms_component.rules.account import Credentials
-from allmysms_component.rules.recipients import mask
 from allmysms_component.settings import Timeouts
 
-from .conftest import API_KEY
+from .conftest import API_KEY, BASE, INFO, SEND, SIMULATE
 from .scripted_server import ScriptedServer, read_request
 
-BASE = "https://api.allmysms.com"
-SEND = f"{BASE}/http/9.0/sendSms/"
-SIMULATE = f"{BASE}/http/9.0/simulateCampaign/"
-INFO = f"{BASE}/http/9.0/getInfo/"
 CREDENTIALS = Credentials("me", API_KEY)
 REQUEST = SmsRequest(text="Hello", sender="MyShop", recipients=["33612345678", "33698765432"])
 SENT: dict[str, Any] = {
@@ -47,12 +42,6 @@ SENT: dict[str, Any] = {
 }
 # A key with characters that URL and form encodings change, to see each encoded form redacted too.
 ODD_KEY = "k3y+S3cr/t=é&0123456789"
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -279,31 +268,3 @@ def test_an_error_on_a_real_socket_keeps_no_exception_in_its_chain() -> None:
         error = error_of(lambda: AllMySmsClient(server.url, timeouts=Timeouts(1, 5)).send_sms(CREDENTIALS, REQUEST))
     assert error.__context__ is None
     assert error.__cause__ is None
-
-
-# --- 6. a short number is masked to at most half its characters ------------------------------------------
-
-@pytest.mark.parametrize("number", ["123456", "1234567", "12345678", "123456789", "0612345678", "33612345678",
-                                    "123456789012345"])
-def test_a_masked_number_shows_at_most_half_of_it(number: str) -> None:
-    masked = mask(number)
-    shown = sum(1 for c in masked if c != "*")
-    assert shown <= len(number) // 2
-    assert masked.endswith(number[-2:])
-
-
-def test_a_masked_six_digit_number_shows_its_last_two_digits_only() -> None:
-    assert mask("123456") == "****56"
-
-
-def test_a_masked_long_number_keeps_its_country_code_and_last_two_digits() -> None:
-    assert mask("33612345678") == "336******78"
-
-
-@given(entry=st.text(min_size=1, max_size=200))
-def test_a_masked_entry_shows_at_most_half_of_it_and_five_characters_at_most(entry: str) -> None:
-    masked = mask(entry)
-    allowed = min(5, len(entry) // 2)
-    assert any(masked == entry[:head] + "*" * (len(masked) - head - tail) + entry[len(entry) - tail:]
-               for head in range(allowed + 1) for tail in range(allowed + 1 - head))
-    assert len(masked) <= 25

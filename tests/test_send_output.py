@@ -1,38 +1,25 @@
-"""Promises of the Send SMS output and of the text rules, each where it used to break: every entry in exactly one
-list, an output that can always be emitted, status 113 read for what it says, SMS parts that never split a
-character, and texts made of invisible characters refused as blank."""
+"""The Send SMS output, where it used to break: every entry in exactly one list, status 113 read for what it
+says, an output that can always be emitted."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 import responses
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import pysailor as runtime
 from allmysms_component.actions.send_sms import process
-from allmysms_component.errors import ApiRejectedError, InvalidInputError, OutcomeUnknownError
-from allmysms_component.rules.text import count_segments, prepare
-from allmysms_component.sandbox import SANDBOX_ACCOUNT, AllMySmsSimulator
-from allmysms_component.sandbox.rules import sms_parts
+from allmysms_component.errors import ApiRejectedError, OutcomeUnknownError
+from allmysms_component.sandbox import AllMySmsSimulator
 from pysailor import execute, new_message
 
-from .conftest import API_KEY, Deploy
+from .conftest import CFG, SANDBOX_CFG, message
 
 SEND = "https://api.allmysms.com/http/9.0/sendSms/"
-CFG = {"login": "me", "apiKey": API_KEY}
-SANDBOX_CFG = {"login": SANDBOX_ACCOUNT.login, "apiKey": SANDBOX_ACCOUNT.api_key}
-REFUSED_BY_THE_API = "33600000666"
+REFUSED_BY_THE_API = "33600000666"  # on the simulator fixture's blacklist
 PLATFORM_LIMIT = 10_485_760  # bytes, the sailor's OUTGOING_MESSAGE_SIZE_LIMIT
-
-
-def message(numbers: str = "33612345678", text: str = "Hello") -> dict[str, Any]:
-    return {"id": "msg-1", "body": {"mobileNumbers": numbers, "senderName": "MyShop", "messageText": text}}
 
 
 def answer(sent: list[str], *, refused: str = "", status: int = 100, **fields: Any) -> dict[str, Any]:
@@ -45,19 +32,6 @@ def answer(sent: list[str], *, refused: str = "", status: int = 100, **fields: A
 
 def in_exactly_one_list(body: dict[str, Any]) -> list[str]:
     return [*body["recipients"], *body["invalidNumbers"], *body["skippedNumbers"]]
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def simulator(deployment: Deploy) -> Iterator[AllMySmsSimulator]:
-    with AllMySmsSimulator(blacklist=[REFUSED_BY_THE_API]) as sim:
-        deployment(api_url=sim.url)
-        yield sim
 
 
 # -- every entry in exactly one of recipients, invalidNumbers, skippedNumbers --------------------------------
@@ -168,78 +142,3 @@ def test_an_output_too_large_to_emit_says_the_work_was_done() -> None:
     assert error.payload["name"] == "OutputError"
     assert "its work is done" in error.payload["message"]
     assert "do not run this message again" in error.payload["message"]
-
-
-# -- SMS parts: an escape pair or a surrogate pair is never split between two parts ---------------------------
-
-PARTS = [
-    pytest.param("😀" * 67, "UCS-2", 3, id="67-emoji"),
-    pytest.param("a" * 66 + "😀" * 34, "UCS-2", 3, id="emoji-at-a-part-boundary"),
-    pytest.param("😀" * 33 + "a", "UCS-2", 1, id="67-units-fit-one-part"),
-    pytest.param("€" * 146 + "a" * 14, "GSM-7", 3, id="146-euro-14-letters"),
-    pytest.param("a" * 152 + "€" + "a" * 152, "GSM-7", 3, id="escape-at-a-part-boundary"),
-    pytest.param("a" * 306, "GSM-7", 2, id="no-escape-306"),
-    pytest.param("€" * 80, "GSM-7", 1, id="one-part-holds-160-septets"),
-]
-
-
-@pytest.mark.parametrize(("text", "encoding", "parts"), PARTS)
-def test_parts_never_split_a_character(text: str, encoding: str, parts: int) -> None:
-    assert count_segments(text) == (encoding, parts)
-
-
-@pytest.mark.parametrize(("text", "encoding", "parts"), PARTS)
-def test_the_simulator_bills_the_same_parts(text: str, encoding: str, parts: int) -> None:
-    with AllMySmsSimulator() as sim, requests.Session() as http:
-        http.trust_env = False
-        sms_data = json.dumps({"DATA": {"MESSAGE": text, "SMS": [{"MOBILEPHONE": "33612345678"}]}})
-        reply = http.post(f"{sim.url}/http/9.0/sendSms/", data={**SANDBOX_CFG, "smsData": sms_data}, timeout=10)
-    assert reply.json()["nbSms"] == str(parts)
-    assert [sms.parts for sms in sim.received] == [parts]
-
-
-@pytest.mark.parametrize(("text", "parts"), [
-    pytest.param("😀" * 67, 3, id="67-emoji"),
-    pytest.param("€" * 146 + "a" * 14, 3, id="146-euro-14-letters"),
-])
-def test_the_output_reports_what_the_simulator_bills(simulator: AllMySmsSimulator, text: str, parts: int) -> None:
-    body = process(message(text=text), SANDBOX_CFG)["body"]
-    assert body["segments"] == simulator.received[0].parts == body["nbSms"] == parts
-
-
-PIECES = st.sampled_from(["a", "€", "{", "é", "ç", "😀", "👍🏽", " ", "\n"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(text=st.lists(PIECES, max_size=200).map("".join))
-def test_the_component_and_the_simulator_count_parts_alike(text: str) -> None:
-    assert count_segments(text)[1] == sms_parts(text)
-
-
-# -- texts made of invisible characters are blank ---------------------------------------------------------------
-
-INVISIBLE = ["\u200b", "\ufeff", "\u2060", "\u200d", "\u200c", "\u200e", "\u00ad", "\u034f", "\u2061", "\u180e",
-             "\ufe0f", "\u3164", "\U000e0020", "\u2800"]
-
-
-@pytest.mark.parametrize("text", [
-    *[pytest.param(char, id=f"U+{ord(char):04X}") for char in INVISIBLE],
-    pytest.param(" \u200b\n\ufeff\t\u2060 ", id="mixed-with-spaces"),
-    pytest.param("".join(INVISIBLE) * 3, id="all-of-them"),
-])
-def test_a_text_of_invisible_characters_is_refused_as_blank(api: responses.RequestsMock, text: str) -> None:
-    with pytest.raises(InvalidInputError) as raised:
-        process(message(text=text), CFG)
-    assert raised.value.field == "messageText"
-    assert "blank" in str(raised.value)
-    assert len(api.calls) == 0
-
-
-def test_a_text_invisible_in_the_part_that_is_sent_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="blank in the part that is sent"):
-        prepare("\u200b" * 160 + "Hello")
-
-
-@pytest.mark.parametrize("text", ["Hi\u200b", "\u200dA", "👨\u200d👩\u200d👧", "\ufeffBonjour", "😀\ufe0f"])
-def test_visible_text_with_invisible_characters_is_sent(text: str) -> None:
-    assert prepare(text).text == text
