@@ -11,7 +11,7 @@ import pytest
 from allmysms_component.api import AllMySmsClient
 
 from .scripted_server import ScriptedServer, answer, read_request
-from .test_transport_hardening import CREDENTIALS, REQUEST, SENT
+from .test_transport import CREDENTIALS, REQUEST, SENT
 
 
 def test_a_netrc_password_for_the_api_host_is_never_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
