@@ -79,6 +79,9 @@ def blocking(url: str, cfg: dict[str, str]) -> Callable[[dict[str, Any]], Any]:
         session: requests.Session | None = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
+            # RELAY_TRUST_ENV=0: no per-request reading of the proxy variables and .netrc, as the component's
+            # transport (a one-off baseline in bench/README.md; the bench's relay keeps requests' default)
+            session.trust_env = os.environ.get("RELAY_TRUST_ENV", "1") != "0"
         response = session.post(url, data=form(cfg, msg), headers=FORM, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
                                 allow_redirects=False)
         return response.json()

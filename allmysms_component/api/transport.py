@@ -6,6 +6,10 @@ after a read timeout, a dropped connection or any other server error the outcome
 so instead of trying again. The read timeout is a deadline for the whole answer, counted from the moment the
 request starts to leave. Credentials travel only in the POST body; proxies from the environment are used for
 the real API but never for a loopback URL. A Transport is safe to share between threads.
+
+The proxy variables are read once, when the Transport is built (once per process), not by requests for every
+request: that per-request read walks the whole environment twice and costs about as much as the rest of the
+post's preparation (bench/README.md). The CA-bundle variables are still read per request, as requests does.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import logging
+import os
 import random
 import ssl
 import time
@@ -89,13 +94,18 @@ class Transport:
         parts = urlsplit(self.base_url)
         self.host = parts.netloc  # for error messages
         # A proxy cannot reach this machine's loopback, and would see a plain-http request's key: never use one.
-        self.proxies = NO_PROXY if is_loopback(parts.hostname or "") else None
+        # Otherwise the environment's, resolved now for this one URL (NO_PROXY included), as requests would for
+        # each request; requests' own per-request reading is switched off (trust_env) with the .netrc lookup,
+        # which would add an Authorization header the API does not use.
+        self.proxies = (NO_PROXY if is_loopback(parts.hostname or "")
+                        else requests.utils.get_environ_proxies(self.base_url))
         self.timeouts = timeouts
         self.retry = retry
         self.verify = verify
         self.sleep = sleep
         self.watch = Watch(clock)
         self.session: requests.Session = _Session()
+        self.session.trust_env = False
         adapter = WatchedAdapter(self.watch, pool_size)
         for scheme in ("https://", "http://"):
             self.session.mount(scheme, adapter)
@@ -132,7 +142,7 @@ class Transport:
         try:
             # Never follow a redirect: it would turn the POST into a GET, or carry the credentials elsewhere.
             response = self.session.post(f"{self.base_url}{path}", data=body, headers=FORM,
-                                         verify=self.verify, allow_redirects=False, stream=True,
+                                         verify=_verify(self.verify), allow_redirects=False, stream=True,
                                          proxies=self.proxies, timeout=(self.timeouts.connect, self.timeouts.read))
             with response:
                 if log.isEnabledFor(logging.DEBUG):
@@ -239,6 +249,13 @@ def _certificate(exc: BaseException) -> bool:
         else:
             break
     return "certificate verify failed" in str(exc).lower()
+
+
+def _verify(verify: bool | str) -> bool | str:
+    """What requests itself would verify with: a CA bundle named by the environment when none was given."""
+    if verify is True:
+        return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return verify
 
 
 def _reason(exc: BaseException) -> str:
