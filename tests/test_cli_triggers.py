@@ -33,6 +33,14 @@ def test_run_the_webhook_trigger_on_a_callback_message(tmp_path: Path) -> None:
     assert "0612345678" not in done.stderr
 
 
+def test_run_the_webhook_trigger_asks_for_no_credentials(tmp_path: Path) -> None:
+    message = {"body": {"smsMoId": "mo-1", "message": "Oui", "phoneNumber": "33612345678"}}
+    done = cli("run", "--action", "receiveReportsAndReplies", write(tmp_path / "msg.json", message))  # no ALLMYSMS_*
+    assert done.returncode == 0, done.stderr
+    data, end = documents(done.stdout)
+    assert (data["data"]["body"]["type"], end["outcome"]) == ("reply", "acked")
+
+
 def test_run_the_webhook_trigger_with_a_wrong_secret_fails_without_echoing_it(tmp_path: Path) -> None:
     message = {"body": {"smsId": "s-1", "status": "1"}, "query": {"secret": "guessed"}}
     done = cli("run", "--action", "receiveReportsAndReplies", write(tmp_path / "msg.json", message),

@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
         for key in unknown_settings(cfg, args.action, ctx.descriptor):
             print(f"allmysms-component: warning: {key!r} in the configuration is not a credential or a setting "
                   f"of {args.action}: it is ignored", file=sys.stderr)
-        cfg = step_config(cfg, sandbox=simulator is not None)
+        # A webhook trigger reads the callback it is handed and calls no API: no credentials to ask for.
+        webhook = (ctx.descriptor.data.get("triggers") or {}).get(args.action, {}).get("type") == "webhook"
+        cfg = step_config(cfg, sandbox=simulator is not None, calls_api=not webhook)
         process = ctx.descriptor.function(args.action).process
         sending.arm()
         execution = pysailor.execute(process, msg, cfg, snapshot)

@@ -71,12 +71,14 @@ def substitute(value: Any) -> Any:
 CREDENTIAL_FIELDS = ("login", "apiKey")
 
 
-def step_config(cfg: Any, *, sandbox: bool, settings: Mapping[str, str] | None = None) -> Any:
+def step_config(cfg: Any, *, sandbox: bool, settings: Mapping[str, str] | None = None,
+                calls_api: bool = True) -> Any:
     """The configuration a run uses: ``cfg`` as given when it names a credential field (blank ones mean trial
-    mode), else the credentials of the sandbox, the environment or a prompt, joined by the settings in ``cfg``
-    (a fixture may carry settings only) and ``settings`` (from flags)."""
-    if isinstance(cfg, dict) and any(name in cfg for name in CREDENTIAL_FIELDS):
-        return {**cfg, **(settings or {})}
+    mode) or when the function never calls the API (``calls_api`` false: a webhook trigger), else the credentials
+    of the sandbox, the environment or a prompt, joined by the settings in ``cfg`` (a fixture may carry settings
+    only) and ``settings`` (from flags)."""
+    if (isinstance(cfg, dict) and any(name in cfg for name in CREDENTIAL_FIELDS)) or not calls_api:
+        return {**(cfg or {}), **(settings or {})}
     if cfg is not None and not isinstance(cfg, dict):
         return cfg  # the action refuses it, with its own words
     credentials = sandbox_cfg() if sandbox else credentials_from_env_or_prompt()
