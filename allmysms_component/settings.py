@@ -11,8 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import requests
@@ -49,14 +48,48 @@ class Timeouts(NamedTuple):
 _DEFAULT_TIMEOUTS = Timeouts()
 
 
-@dataclass(frozen=True)
 class Settings:
-    api_url: str = DEFAULT_API_URL
-    timeouts: Timeouts = _DEFAULT_TIMEOUTS
-    trial_login: str = ""
-    trial_api_key: str = field(default="", repr=False)
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    max_connections_set: bool = False  # ALLMYSMS_MAX_CONNECTIONS was given: it wins over the concurrency
+    """The deployment's settings, read-only; the demo account's key stays out of the repr."""
+
+    # A plain class, not a dataclass: a fresh process creates it on its first message's path, and a dataclass
+    # costs millions of instructions to create (bench/README.md, the first message).
+    __slots__ = ("api_url", "max_connections", "max_connections_set", "timeouts", "trial_api_key", "trial_login")
+    _SHOWN = ("api_url", "timeouts", "trial_login", "max_connections", "max_connections_set")
+    api_url: str
+    timeouts: Timeouts
+    trial_login: str
+    trial_api_key: str
+    max_connections: int
+    max_connections_set: bool  # ALLMYSMS_MAX_CONNECTIONS was given: it wins over the concurrency
+
+    def __init__(self, api_url: str = DEFAULT_API_URL, timeouts: Timeouts = _DEFAULT_TIMEOUTS, trial_login: str = "",
+                 trial_api_key: str = "", max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 max_connections_set: bool = False) -> None:
+        for name, value in (("api_url", api_url), ("timeouts", timeouts), ("trial_login", trial_login),
+                            ("trial_api_key", trial_api_key), ("max_connections", max_connections),
+                            ("max_connections_set", max_connections_set)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Settings are read-only: use replace()")
+
+    def replace(self, **changes: Any) -> Settings:
+        """These settings with ``changes`` (the CLI points a copy at its simulator)."""
+        return Settings(**{**{name: getattr(self, name) for name in self.__slots__}, **changes})
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "Settings(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self._SHOWN) + ")"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:

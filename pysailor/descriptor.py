@@ -11,7 +11,6 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -28,14 +27,25 @@ def component_json_path(candidates: Sequence[Path]) -> Path:
     raise ConfigurationError(f"component.json not found (looked at {', '.join(map(str, candidates))})")
 
 
-@dataclass(frozen=True)
 class Descriptor:
     """What the code needs from component.json."""
 
-    data: Mapping[str, Any]
-    input_error: type[InvalidInputError] = InvalidInputError  # what input validation raises
-    actions: dict[str, ActionSchema] = field(default_factory=dict, compare=False, repr=False)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+    # A plain class, not a dataclass: see ActionSchema. The two caches take no part in equality or the repr.
+    def __init__(self, data: Mapping[str, Any], input_error: type[InvalidInputError] = InvalidInputError) -> None:
+        self.data = data
+        self.input_error = input_error  # what input validation raises
+        self.actions: dict[str, ActionSchema] = {}
+        self.labels: dict[str, dict[str, str]] = {}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Descriptor):
+            return NotImplemented
+        return (self.data, self.input_error) == (other.data, other.input_error)
+
+    __hash__ = None  # type: ignore[assignment]  # the data is a mapping
+
+    def __repr__(self) -> str:
+        return f"Descriptor(data={self.data!r}, input_error={self.input_error!r})"
 
     @classmethod
     def load(cls, path: Path, *, input_error: type[InvalidInputError] = InvalidInputError) -> Descriptor:

@@ -11,7 +11,6 @@ with jsonschema.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
@@ -42,13 +41,26 @@ class Problem(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
 class ActionSchema:
     """One action's ``metadata.in``, compiled once, on first use."""
 
-    name: str
-    schema: Mapping[str, Any]
-    error: type[InvalidInputError] = InvalidInputError  # a component may raise its own subclass
+    # A plain class, not a dataclass: a fresh process creates it on a first message's path, and a dataclass costs
+    # millions of instructions to create (bench/README.md, the first message).
+    def __init__(self, name: str, schema: Mapping[str, Any],
+                 error: type[InvalidInputError] = InvalidInputError) -> None:
+        self.name = name
+        self.schema = schema
+        self.error = error  # a component may raise its own subclass
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ActionSchema):
+            return NotImplemented
+        return (self.name, self.schema, self.error) == (other.name, other.schema, other.error)
+
+    __hash__ = None  # type: ignore[assignment]  # the schema is a mapping
+
+    def __repr__(self) -> str:
+        return f"ActionSchema(name={self.name!r}, schema={self.schema!r}, error={self.error!r})"
 
     @property
     def properties(self) -> Mapping[str, Any]:

@@ -5,7 +5,6 @@ services (RabbitMQ, Redis), started once for the worker, journal and chaos tests
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -201,7 +200,7 @@ def deployment() -> Iterator[Deploy]:
 
     def deploy(settings: Settings | None = None, **fields: Any) -> context.Context:
         nonlocal deployed
-        deployed = dataclasses.replace(settings or deployed, **fields)
+        deployed = (settings or deployed).replace(**fields)
         made.append(context.Context(deployed))
         context.use(made[-1])
         return made[-1]

@@ -9,10 +9,9 @@ placeholders, every number needs its values: a comma-list number that is not in 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pysailor import ActionSchema
 
@@ -29,14 +28,16 @@ DUPLICATE = "the same number as an earlier entry"
 IN_BOTH = "also in the Recipients list: sent once, with its values"
 
 
-@dataclass(frozen=True)
-class Numbers:
+_NO_REASONS: Mapping[str, str] = MappingProxyType({})
+
+
+class Numbers(NamedTuple):
     """The numbers to send, each number's values when there is a Recipients list, and why each entry not sent
     is not (keyed as in ``numbers.invalid`` and ``numbers.skipped``)."""
 
     numbers: recipients.Recipients
     values: dict[str, tuple[str, ...]] | None = None
-    reasons: dict[str, str] = field(default_factory=dict)
+    reasons: Mapping[str, str] = _NO_REASONS
 
 
 def read(body: Mapping[str, Any], schema: ActionSchema, options: SendOptions, template: str,
@@ -74,7 +75,7 @@ def without_lookalikes(read: Numbers) -> tuple[Numbers, int]:
         swapped = [replace_lookalikes(value) for value in typed]
         values[number] = tuple(each.text for each in swapped)
         count += sum(each.count for each in swapped)
-    return dataclasses.replace(read, values=values), count
+    return read._replace(values=values), count
 
 
 def _comma_list(raw: str, label: str, options: SendOptions) -> Numbers:

@@ -106,7 +106,7 @@ def plan(msg: object, cfg: object, ctx: Context) -> Plan:
                                                      label=schema.label("campaignName")), params=params)
     extended = read.values is not None or options.default_country is not None or options.skip_opted_out
     return Plan(request, numbers, prepared, account, options, schedule, replaced,
-                reasons=reasons if extended else None, texts=texts)
+                reasons=dict(reasons) if extended else None, texts=texts)
 
 
 def _input_schema(schema: ActionSchema, listed: bool) -> ActionSchema:

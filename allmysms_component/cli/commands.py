@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import ipaddress
 import os
 import sys
@@ -250,7 +249,7 @@ def _deployment(sandbox: bool, opted_out: Sequence[str] = ()) -> Iterator[tuple[
             from ..sandbox import TRIAL_ACCOUNT, AllMySmsSimulator
 
             simulator = stack.enter_context(AllMySmsSimulator(blacklist=opted_out))
-            settings = dataclasses.replace(settings, api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
+            settings = settings.replace(api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
                                            trial_api_key=TRIAL_ACCOUNT.api_key)
         ctx = context.Context(settings)
         stack.callback(ctx.close)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..errors import ConfigurationError
@@ -12,10 +11,31 @@ from ..settings import Settings
 TRIAL_MAX_RECIPIENTS = 2
 
 
-@dataclass(frozen=True)
 class Credentials:
+    """An account's login and API key; the key stays out of the repr, and the pair is never iterable (as a tuple
+    would be, handing the key to any ``%`` formatting or unpacking)."""
+
+    __slots__ = ("api_key", "login")
     login: str
-    api_key: str = field(repr=False)
+    api_key: str
+
+    def __init__(self, login: str, api_key: str) -> None:
+        object.__setattr__(self, "login", login)
+        object.__setattr__(self, "api_key", api_key)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Credentials are read-only")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Credentials):
+            return NotImplemented
+        return (self.login, self.api_key) == (other.login, other.api_key)
+
+    def __hash__(self) -> int:
+        return hash((self.login, self.api_key))
+
+    def __repr__(self) -> str:
+        return f"Credentials(login={self.login!r})"
 
 
 class Account(NamedTuple):
