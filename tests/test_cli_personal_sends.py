@@ -1,5 +1,6 @@
-"""Issue 19's Send SMS features and Get opt-out list end to end through the command line (``run --sandbox``), in
-child processes as a user would run them; numbers never reach the logs unmasked."""
+"""One text per recipient, numbers read in a default country, opted-out numbers skipped, and Get opt-out list, end to
+end through the command line (``run --sandbox``), in child processes as a user would run them; numbers never reach
+the logs unmasked."""
 
 from __future__ import annotations
 
