@@ -92,16 +92,21 @@ def step(row: Row, flow: Flow, api: StepApi, simulator_url: str, log: Path,
                         ELASTICIO_RABBITMQ_PREFETCH_SAILOR=str(row.prefetch), RELAY_CFG=json.dumps(CFG)))
     if row.raised:
         env["ELASTICIO_DATA_RATE_LIMIT"] = RAISED
+    # BENCH_WORKER_ROOT: another checkout with its own .venv (an earlier release), so that its worker and this one
+    # are measured in one session against the same relay; the relay rows stay this checkout's.
+    other = os.environ.get("BENCH_WORKER_ROOT")
+    worker_root = Path(other).resolve() if other and row.impl == "python" else ROOT
+    worker_python = str(worker_root / ".venv" / "bin" / "python") if other else sys.executable
     command, cwd = {
-        "python": ([sys.executable, "-m", "allmysms_component", "worker"], ROOT),
+        "python": ([worker_python, "-m", "allmysms_component", "worker"], worker_root),
         "node": (["node", str(SAILOR / "run.js")], NODE),
         "relay": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
         "aiohttp": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
         "inline": ([sys.executable, str(ROOT / "bench" / "relay.py")], ROOT),
     }[row.impl]
     env["RELAY_HTTP"] = {"aiohttp": "aiohttp", "inline": "inline"}.get(row.impl, "threads")
-    env["ELASTICIO_COMPONENT_PATH"] = "component" if row.impl == "node" else str(ROOT)
-    env["PYTHONPATH"] = str(ROOT)
+    env["ELASTICIO_COMPONENT_PATH"] = "component" if row.impl == "node" else str(worker_root)
+    env["PYTHONPATH"] = str(worker_root)
     if counted is not None:
         command, env = callgrind.wrap(command, counted), callgrind.counted_env(env)
     with log.open("wb") as out:
