@@ -15,6 +15,8 @@ from urllib.parse import quote, quote_plus
 
 import requests
 
+from ..rules.values import scalar
+
 log = logging.getLogger(__name__)
 # A sendSms answer for the 10,000 recipients a message may hold is about 1 MB; past 4 MiB (decompressed) it
 # is not an AllMySMS answer, and reading on would only cost memory.
@@ -92,19 +94,6 @@ def describe(response: requests.Response, size: int | None, secret: str) -> str:
     return f"HTTP {response.status_code}, {kind}, {length}"
 
 
-def as_int(value: object) -> int | None:
-    """A status as an int, whether the API sent a number or a numeric string; None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
 def number_of(body: Mapping[str, Any], key: str) -> float | None:
     """A counter as a number; the API sends them as strings. Garbage is dropped, not fatal: after a
     success status the SMS is out, and failing now would invite a second send."""
@@ -132,8 +121,3 @@ def text_of(value: object) -> str:
     if isinstance(value, str):
         return value
     return str(value) if scalar(value) else ""
-
-
-def scalar(value: object) -> bool:
-    """A value one can show as text: a string or a number, not a bool, list or object."""
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)

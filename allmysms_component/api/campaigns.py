@@ -18,7 +18,8 @@ from typing import Any
 from ..errors import CampaignNotPendingError, MalformedResponseError, consequence
 from ..rules.account import Credentials
 from ..rules.reports import totals
-from .answer import as_int, quoted, redact, redact_all, text_of
+from ..rules.values import as_int
+from .answer import quoted, redact, redact_all, text_of
 from .wire import rejection
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import MalformedResponseError
 from ..rules.account import Credentials
 from ..rules.recipients import normalize
-from .answer import as_int, redact, text_of
+from ..rules.values import as_int
+from .answer import redact, text_of
 from .transport import Transport
 from .wire import form, path, rejection
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..errors import MalformedResponseError, consequence
 from ..rules.account import Credentials
-from .answer import as_int, redact, scalar
+from ..rules.values import as_int, scalar
+from .answer import redact
 from .wire import rejection
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from ..errors import (
 )
 from ..rules.account import Credentials
 from ..rules.recipients import refused_by_api
-from .answer import as_int, number_of, quoted, redact, redact_all, scalar, text_of
+from ..rules.values import as_int, scalar
+from .answer import number_of, quoted, redact, redact_all, text_of
 
 # Compact, non-ASCII as UTF-8; made once (json.dumps with options makes an encoder per call).
 _SMS_DATA = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

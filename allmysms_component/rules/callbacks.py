@@ -21,6 +21,7 @@ from .echo import clip
 from .recipients import normalize
 from .reports import meaning
 from .schedule import PARIS, paris_iso
+from .values import as_int, scalar
 
 TEXT_MAX = 100        # characters of an id, a number, a date or a status text: AllMySMS's own are under 40
 MESSAGE_MAX = 2000    # characters of a reply's text: a long SMS is 1,224 at most
@@ -93,7 +94,7 @@ def event(fields: Mapping[str, Any], kind: str | None = None) -> dict[str, Any]:
         "receivedAt": iso_paris(raw_date),
     }
     if kind == REPORT:
-        status = _int(_first(fields, "status"))
+        status = as_int(_first(fields, "status"))
         out["status"] = status
         out["meaning"] = meaning(status).words
     return out
@@ -142,7 +143,7 @@ def fingerprint(parts: Iterable[str | None]) -> str:
 def _first(fields: Mapping[str, Any], name: str, names: tuple[str, ...] | None = None) -> Any:
     for key in names or _NAMES[name]:
         value = fields.get(key)
-        if value is not None and value != "" and _scalar(value):
+        if value is not None and value != "" and scalar(value):
             return value
     return None
 
@@ -157,17 +158,3 @@ def _text(fields: Mapping[str, Any], name: str, limit: int = TEXT_MAX) -> str | 
 
 def _number_text(value: int | float) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _scalar(value: object) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
