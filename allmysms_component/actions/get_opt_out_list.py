@@ -8,7 +8,6 @@ import logging
 
 from pysailor import Message, new_message
 
-from ..api.optout import get_blacklist
 from ..errors import ConfigurationError
 from .common import account_call
 
@@ -24,7 +23,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Message:
         raise ConfigurationError("Get opt-out list needs the step's own AllMySMS login and API key: in trial "
                                  "mode (blank credentials) the deployment's demo account would answer, whose "
                                  "opt-out list is not yours; nothing was asked")
-    listed = get_blacklist(call.context.client.transport, call.account.credentials)
+    listed = call.context.client.get_blacklist(call.account.credentials)
     numbers = sorted(listed.numbers)
     log.info("AllMySMS opt-out list read: %d number(s)", len(numbers))
     return new_message({

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from ..api import AllMySmsClient
-from ..api.optout import get_blacklist
 from ..errors import InvalidInputError
 from ..rules import recipients
 from .send_plan import Plan
@@ -19,7 +18,7 @@ log = logging.getLogger("allmysms_component.actions.send_sms")
 def skip_opted_out(planned: Plan, client: AllMySmsClient, label: str) -> Plan:
     """``planned`` without the numbers on the account's opt-out list; InvalidInputError when that leaves none."""
     try:
-        listed = get_blacklist(client.transport, planned.account.credentials).numbers
+        listed = client.get_blacklist(planned.account.credentials).numbers
     except Exception:
         log.error("Skip opted-out numbers is ticked and the opt-out list could not be read: nothing was sent")
         raise

@@ -28,8 +28,9 @@ from .wire import (
     read_simulation,
 )
 
-if TYPE_CHECKING:  # the campaign calls' module is loaded by those calls: a plain send does not need it
+if TYPE_CHECKING:  # the campaign and opt-out calls' modules are loaded by those calls: a plain send needs neither
     from .campaigns import Cancellation, DeliveryReports
+    from .optout import OptOutList
 
 DEFAULT_USER_AGENT = f"allmysms-component python-requests/{requests.__version__}"
 DEFAULT_TIMEOUTS = Timeouts()
@@ -89,6 +90,13 @@ class AllMySmsClient:
                                    secret=credentials.api_key)
         return read_pulls(body, credentials)
 
+    def get_blacklist(self, credentials: Credentials) -> OptOutList:
+        """The account's opt-out list (getBlacklist, which sends nothing)."""
+        from .optout import read_blacklist
+
+        body = self.transport.post(path("getBlacklist"), form(credentials), sends=False, secret=credentials.api_key)
+        return read_blacklist(body, credentials)
+
     def raw_request(self, credentials: Credentials, method: str, fields: Mapping[str, str], *,
                     sends: bool) -> dict[str, Any]:
         """Any v9 ``method`` with ``fields`` (checked by the caller: no credential among them), its JSON answer
@@ -98,7 +106,7 @@ class AllMySmsClient:
 
         encoded = form(credentials) + ("&" + urlencode(fields) if fields else "")
         body = self.transport.post(path(method), encoded, sends=sends, secret=credentials.api_key)
-        return read_raw(body, credentials, method, sends=sends)
+        return read_raw(body, credentials, sends=sends)
 
     def get_acks(self, credentials: Credentials, campaign_id: str) -> DeliveryReports:
         """The delivery reports of a campaign (none when AllMySMS has no data for it)."""

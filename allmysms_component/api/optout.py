@@ -1,4 +1,4 @@
-"""The v9 ``getBlacklist`` call and its answer: the numbers that opted out of the account's SMS (answered STOP,
+"""The v9 ``getBlacklist`` answer: the numbers that opted out of the account's SMS (answered STOP,
 refused, unsubscribed by hand), read into a typed list.
 
 The answer documented is ``{"blacklist": [{"phoneNumber", "comment", "receptionDate"}]}``; an account without
@@ -18,10 +18,8 @@ from ..rules.account import Credentials
 from ..rules.recipients import normalize
 from ..rules.values import as_int
 from .answer import redact, text_of
-from .transport import Transport
-from .wire import form, path, rejection
+from .wire import rejection
 
-CALL = "getBlacklist"
 NO_DATA = 0  # the status AllMySMS answers for "nothing to list" (assumed, as for getAcks)
 TEXT_MAX = 64  # characters of a comment, a date or a number kept from the answer
 
@@ -43,13 +41,8 @@ class OptOutList:
         return frozenset(normalize(entry.phone_number) or entry.phone_number for entry in self.entries)
 
 
-def get_blacklist(transport: Transport, credentials: Credentials) -> OptOutList:
-    """The account's opt-out list (one getBlacklist call, which sends nothing)."""
-    body = transport.post(path(CALL), form(credentials), sends=False, secret=credentials.api_key)
-    return read_blacklist(body, credentials)
-
-
 def read_blacklist(body: Mapping[str, Any], credentials: Credentials) -> OptOutList:
+    """A getBlacklist answer read into the opt-out list; an error when it cannot be read, never an empty list."""
     listed = body.get("blacklist")
     if listed is None:
         status = as_int(body.get("status"))

@@ -42,7 +42,7 @@ def read_pulls(body: Mapping[str, Any], credentials: Credentials) -> list[dict[s
              for name, value in entry.items() if scalar(value)} for entry in entries[:MAX_REPLIES]]
 
 
-def read_raw(body: Mapping[str, Any], credentials: Credentials, method: str, *, sends: bool) -> dict[str, Any]:
+def read_raw(body: Mapping[str, Any], credentials: Credentials, *, sends: bool) -> dict[str, Any]:
     """A raw call's answer as it came, the key redacted from every text (keys of objects included); a 102 status
     (the credentials refused) is the one answer read: nothing was done."""
     if as_int(body.get("status")) == 102:
