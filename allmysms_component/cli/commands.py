@@ -250,7 +250,7 @@ def _deployment(sandbox: bool, opted_out: Sequence[str] = ()) -> Iterator[tuple[
 
             simulator = stack.enter_context(AllMySmsSimulator(blacklist=opted_out))
             settings = settings.replace(api_url=simulator.url, trial_login=TRIAL_ACCOUNT.login,
-                                           trial_api_key=TRIAL_ACCOUNT.api_key)
+                                        trial_api_key=TRIAL_ACCOUNT.api_key)
         ctx = context.Context(settings)
         stack.callback(ctx.close)
         yield stack.enter_context(context.using(ctx)), simulator

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 from pysailor import Descriptor, json_text
+from pysailor.urls import redact
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -145,10 +145,10 @@ def write_snapshot(path: str, snapshot: Any, execution: Any) -> None:
 
 
 def hide_query(url: str) -> str:
-    """A URL as the command line shows it: its query (where a shared secret goes) and any password hidden."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=netloc, query="..." if parts.query else "", fragment=""))
+    """A URL as the command line shows it: any password hidden (the runtime's one redaction), and its whole query
+    too, where a shared secret goes under whatever name."""
+    shown, question, _ = redact(url).partition("?")
+    return shown + ("?..." if question else "")
 
 
 def received_json(sms: Any) -> dict[str, Any]:

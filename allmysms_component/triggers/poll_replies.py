@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from pysailor import Event, Message, new_message
@@ -44,7 +43,7 @@ def process(msg: object, cfg: object, snapshot: object = None) -> Iterator[Messa
                                  "is blank (trial mode), and the replies of the deployment's shared demo account "
                                  "are not anyone's to read")
     state = State.read(snapshot)
-    now = int(datetime.now(timezone.utc).timestamp())
+    now = int(ctx.clock().timestamp())
     listed = [(fields, _key(fields), _when(fields, now)) for fields in ctx.client.get_pulls(account.credentials)]
     fresh = [(fields, when) for fields, key, when in listed
              if (state.started or emit_pending) and state.is_new(key, when)]
@@ -75,8 +74,8 @@ class State:
             return cls(False, None, {})
         floor = snapshot.get("floor")
         seen = snapshot.get("seen")
-        return cls(True, floor if _int(floor) else None,
-                   {str(k): v for k, v in seen.items() if _int(v)} if isinstance(seen, Mapping) else {})
+        return cls(True, floor if _is_int(floor) else None,
+                   {str(k): v for k, v in seen.items() if _is_int(v)} if isinstance(seen, Mapping) else {})
 
     def in_window(self, when: int) -> bool:
         return self.floor is None or when >= self.floor
@@ -127,5 +126,5 @@ def _when(fields: Mapping[str, Any], now: int) -> int:
     return int(moment.timestamp()) if moment is not None else now
 
 
-def _int(value: object) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
