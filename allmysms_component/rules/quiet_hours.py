@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInputError
+from .schedule import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 DAY_STARTS = time(8, 0)
 NIGHT_STARTS = time(22, 0)
 FIELD = "sendAt"
